@@ -1,0 +1,1 @@
+export { nodeMajorVersion } from './version.ts';
