@@ -37,7 +37,16 @@ function rawPut(url: string, body: Buffer, agent: http.Agent): Promise<void> {
   });
 }
 
-type Form = 'raw node:http' | 'got, Buffer body' | 'got, Readable body + content-length';
+function* views(body: Buffer, size: number): Generator<Buffer> {
+  for (let offset = 0; offset < body.length; offset += size)
+    yield body.subarray(offset, offset + size);
+}
+
+type Form =
+  | 'raw node:http'
+  | 'got, Buffer body'
+  | 'got, Readable body + content-length'
+  | 'got, Readable of 64 KiB views + content-length';
 
 export async function measureGotOverhead(rounds = 20): Promise<Record<Form, number>> {
   const server = await startSink();
@@ -50,6 +59,11 @@ export async function measureGotOverhead(rounds = 20): Promise<Record<Form, numb
     'got, Buffer body': () => client.put(url, { body }),
     'got, Readable body + content-length': () =>
       client.put(url, { body: Readable.from([body]), headers: { 'content-length': `${PART}` } }),
+    'got, Readable of 64 KiB views + content-length': () =>
+      client.put(url, {
+        body: Readable.from(views(body, 65_536)),
+        headers: { 'content-length': `${PART}` },
+      }),
   };
   const samples = new Map<Form, number[]>();
   for (let round = -2; round < rounds; round++) {

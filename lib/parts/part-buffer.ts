@@ -1,0 +1,86 @@
+import type { PartHashing } from '../checksum/part-hasher.ts';
+
+/** Parts are held in segments of this size: hashed as each fills, sent as a chunk list. */
+export const SEGMENT_SIZE = 1024 * 1024;
+
+/**
+ * The bytes of one part while it fills. Writes are copied into segments the stream owns, so a
+ * 1-byte write never pins a caller's large buffer; each segment is a SharedArrayBuffer so the
+ * hash workers can read it in place. A segment is hashed as soon as it is full: hashing
+ * proceeds while the part is still arriving.
+ */
+export class PartBuffer {
+  readonly partNumber: number;
+  readonly capacity: number;
+  readonly #hashing: PartHashing;
+  readonly #segments: Buffer[] = [];
+  #current: Buffer | undefined;
+  #currentFill = 0;
+  #size = 0;
+
+  constructor(partNumber: number, capacity: number, hashing: PartHashing) {
+    this.partNumber = partNumber;
+    this.capacity = capacity;
+    this.#hashing = hashing;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get full(): boolean {
+    return this.#size === this.capacity;
+  }
+
+  /** Bytes of memory this part holds (allocated segments). */
+  get allocated(): number {
+    let total = this.#current?.length ?? 0;
+    for (const segment of this.#segments) total += segment.length;
+    return total;
+  }
+
+  /** Copy as much of `chunk` from `offset` as fits; returns how many bytes were taken. */
+  append(chunk: Uint8Array, offset: number): number {
+    let taken = 0;
+    while (offset + taken < chunk.length && this.#size < this.capacity) {
+      if (!this.#current) {
+        const length = Math.min(SEGMENT_SIZE, this.capacity - this.#size);
+        this.#current = Buffer.from(new SharedArrayBuffer(length));
+        this.#currentFill = 0;
+      }
+      const count = Math.min(
+        this.#current.length - this.#currentFill,
+        chunk.length - offset - taken,
+      );
+      this.#current.set(chunk.subarray(offset + taken, offset + taken + count), this.#currentFill);
+      this.#currentFill += count;
+      this.#size += count;
+      taken += count;
+      if (this.#currentFill === this.#current.length) this.#flushSegment();
+    }
+    return taken;
+  }
+
+  #flushSegment(): void {
+    const segment = this.#current;
+    if (!segment || this.#currentFill === 0) return;
+    const filled =
+      this.#currentFill === segment.length ? segment : segment.subarray(0, this.#currentFill);
+    this.#hashing.update(filled);
+    this.#segments.push(filled);
+    this.#current = undefined;
+    this.#currentFill = 0;
+  }
+
+  /** No more bytes: hash the partial last segment and hand over the body as a chunk list. */
+  seal(): { body: Buffer[]; digest: ReturnType<PartHashing['finish']> } {
+    this.#flushSegment();
+    return { body: this.#segments, digest: this.#hashing.finish() };
+  }
+
+  discard(): void {
+    this.#hashing.discard();
+    this.#segments.length = 0;
+    this.#current = undefined;
+  }
+}

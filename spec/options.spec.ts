@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { OssOptionError } from '../lib/errors.ts';
+import { resolveUploadOptions } from '../lib/options.ts';
+
+function optionError(options: unknown): OssOptionError {
+  try {
+    resolveUploadOptions(options);
+  } catch (error) {
+    expect(error).toBeInstanceOf(OssOptionError);
+    return error as OssOptionError;
+  }
+  throw new Error('expected an OssOptionError');
+}
+
+describe('upload options', () => {
+  it('applies the documented defaults', () => {
+    const resolved = resolveUploadOptions({});
+    expect(resolved.partSize).toBe(8 * 1024 * 1024);
+    expect(resolved.concurrency).toBe(4);
+    expect(resolved.leavePartsOnError).toBe(false);
+    expect(resolved.checkCrc64).toBe(true);
+    expect(resolved.objectHeaders).toEqual({});
+  });
+
+  it.each([
+    [{ partSize: 102_399 }, 'partSize'],
+    [{ partSize: 5 * 1024 ** 3 + 1 }, 'partSize'],
+    [{ partSize: '8MiB' }, 'partSize'],
+    [{ partSize: 1.5e6 + 0.5 }, 'partSize'],
+    [{ concurrency: 0 }, 'concurrency'],
+    [{ concurrency: Number.NaN }, 'concurrency'],
+    [{ contentLength: -1 }, 'contentLength'],
+    [{ signal: {} }, 'signal'],
+    [{ leavePartsOnError: 'yes' }, 'leavePartsOnError'],
+    [{ storageClass: 'Cold' }, 'storageClass'],
+    [{ acl: 'public' }, 'acl'],
+    [{ serverSideEncryption: 'AES' }, 'serverSideEncryption'],
+    [{ serverSideEncryptionKeyId: 'k' }, 'serverSideEncryptionKeyId'],
+    [{ meta: { 'bad name': 'x' } }, 'meta.bad name'],
+    [{ meta: { a: 1 } }, 'meta.a'],
+    [{ headers: { 'x-a': 'line\r\nbreak' } }, 'headers.x-a'],
+    [{ retry: { maxAttempts: 0 } }, 'retry.maxAttempts'],
+    [{ retry: { tries: 3 } }, 'retry.tries'],
+    [{ hashing: 'gpu' }, 'hashing'],
+    [{ resume: {} }, 'resume'],
+    [{ partsize: 1 }, 'partsize'],
+  ])('rejects %j naming %s', (options, name) => {
+    const error = optionError(options);
+    expect(error.option).toBe(name);
+    expect(error.message).toContain(name);
+    expect(error.code).toBe('ERR_OSS_INVALID_OPTION');
+  });
+
+  it('maps object options to the headers the protocol puts them on', () => {
+    const resolved = resolveUploadOptions({
+      contentType: 'text/plain',
+      meta: { Author: 'alice' },
+      storageClass: 'IA',
+      acl: 'private',
+      serverSideEncryption: 'KMS',
+      serverSideEncryptionKeyId: 'key-1',
+      tagging: { a: '1', 'b c': 'd&e' },
+      forbidOverwrite: true,
+      headers: { 'Cache-Control': 'no-cache' },
+    });
+    expect(resolved.objectHeaders).toEqual({
+      'cache-control': 'no-cache',
+      'content-type': 'text/plain',
+      'x-oss-meta-author': 'alice',
+      'x-oss-storage-class': 'IA',
+      'x-oss-object-acl': 'private',
+      'x-oss-server-side-encryption': 'KMS',
+      'x-oss-server-side-encryption-key-id': 'key-1',
+      'x-oss-tagging': 'a=1&b%20c=d%26e',
+      'x-oss-forbid-overwrite': 'true',
+    });
+    expect(resolved.completeHeaders).toEqual({
+      'x-oss-object-acl': 'private',
+      'x-oss-forbid-overwrite': 'true',
+    });
+  });
+});
