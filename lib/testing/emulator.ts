@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readSegments } from './blob-store.ts';
+import type { Env } from './context.ts';
+import { Faults } from './faults.ts';
+import { isValidBucketName } from './names.ts';
+import { loadIndex, saveIndex } from './persist.ts';
+import { handleRequest } from './server.ts';
+import { World } from './state.ts';
+import { Stats } from './stats.ts';
+import { DiskBlobStore } from './store-disk.ts';
+import { MemoryBlobStore } from './store-memory.ts';
+import type { Emulator, EmulatorCredential, EmulatorOptions } from './types.ts';
+
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+function randomText(length: number): string {
+  return [...randomBytes(length)].map((b) => ALPHANUMERIC[b % ALPHANUMERIC.length]).join('');
+}
+
+/** A throwaway key pair shaped like real ones (24-character id starting LTAI, 30-character secret). */
+function generateCredential(): EmulatorCredential {
+  return { accessKeyId: `LTAI${randomText(20)}`, accessKeySecret: randomText(30) };
+}
+
+function checkBucket(name: string): void {
+  if (!isValidBucketName(name)) {
+    throw new TypeError(
+      `Invalid bucket name ${JSON.stringify(name)}: 3-63 of a-z, 0-9, '-', not starting or ending with '-'`,
+    );
+  }
+}
+
+function validate(options: EmulatorOptions): void {
+  const { port, credentials, buckets } = options;
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    throw new TypeError(`Invalid option "port": expected an integer 0..65535, got ${String(port)}`);
+  }
+  for (const name of buckets ?? []) checkBucket(name);
+  if (credentials !== undefined) {
+    if (!Array.isArray(credentials) || credentials.length === 0) {
+      throw new TypeError('Invalid option "credentials": expected a non-empty array');
+    }
+    for (const c of credentials) {
+      if (
+        !c ||
+        typeof c.accessKeyId !== 'string' ||
+        !c.accessKeyId ||
+        typeof c.accessKeySecret !== 'string' ||
+        !c.accessKeySecret
+      ) {
+        throw new TypeError(
+          'Invalid option "credentials": every entry needs accessKeyId and accessKeySecret',
+        );
+      }
+    }
+  }
+}
+
+/** Start a local OSS emulator (see oss-protocol.md §10). */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  validate(options);
+  const host = options.host ?? '127.0.0.1';
+  // V4 scopes carry the bare region id; accept the SDK spelling `oss-cn-hangzhou` too.
+  const region = (options.region ?? 'cn-hangzhou').replace(/^oss-/, '');
+  const credentials = options.credentials ?? [generateCredential()];
+  const first = credentials[0]!;
+
+  let store: MemoryBlobStore | DiskBlobStore;
+  if (options.dir !== undefined) {
+    const disk = new DiskBlobStore(options.dir);
+    await disk.init();
+    store = disk;
+  } else {
+    store = new MemoryBlobStore();
+  }
+  const world = new World(store);
+  if (store instanceof DiskBlobStore) await loadIndex(world, store, options.dir!);
+  for (const name of options.buckets ?? ['test-bucket']) world.createBucket(name);
+
+  const clock = { offsetMs: 0 };
+  const env: Env = {
+    world,
+    store,
+    auth: {
+      keys: new Map(credentials.map((c) => [c.accessKeyId, { ...c }])),
+      region,
+      now: () => Date.now() + clock.offsetMs,
+    },
+    baseHost: options.baseHost ?? 'localhost',
+    verifyContent: options.verifyContent ?? true,
+    clock,
+    stats: new Stats(),
+    faults: new Faults(),
+  };
+
+  // No request timeout: a benchmark may stream one multi-GiB part for a long time.
+  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 30_000 }, (req, res) => {
+    // handleRequest answers every error itself; this only guards against a throw while answering.
+    handleRequest(env, req, res).catch(() => res.destroy());
+  });
+  server.listen(options.port ?? 0, host);
+  await Promise.race([
+    once(server, 'listening'),
+    once(server, 'error').then(([err]) => {
+      throw err;
+    }),
+  ]);
+  const { port } = server.address() as AddressInfo;
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    endpoint: `http://${hostPart}:${port}`,
+    region,
+    credentials: { accessKeyId: first.accessKeyId, accessKeySecret: first.accessKeySecret },
+    faults: env.faults,
+    stats: env.stats,
+    clock,
+    createBucket(name: string) {
+      checkBucket(name);
+      world.createBucket(name);
+    },
+    listUploads: (bucket) => world.listUploads(bucket),
+    headObject: (bucket, key) => world.objectInfo(bucket, key),
+    async getObject(bucket, key) {
+      const object = world.buckets.get(bucket)?.objects.get(key);
+      if (!object) return undefined;
+      const chunks: Buffer[] = [];
+      for await (const chunk of readSegments(store, object.segments, 0, object.size))
+        chunks.push(chunk);
+      return Buffer.concat(chunks);
+    },
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await closed;
+        if (options.dir !== undefined) await saveIndex(world, options.dir);
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

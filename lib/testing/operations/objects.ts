@@ -1,0 +1,150 @@
+import type { OutgoingHttpHeaders } from 'node:http';
+import { readSegments } from '../blob-store.ts';
+import { drain, receiveInto } from '../body.ts';
+import { type RequestContext, serverNow } from '../context.ts';
+import {
+  entityTooLarge,
+  fileAlreadyExists,
+  invalidDigestMismatch,
+  invalidRange,
+  MAX_OBJECT_SIZE,
+  noSuchKey,
+} from '../errors.ts';
+import { resolveRange } from '../range.ts';
+import { answerEtag, crcHeader, sendEmpty, sendStream } from '../respond.ts';
+import type { StoredObject } from '../state.ts';
+import {
+  declaredLength,
+  declaredMd5,
+  forbidOverwrite,
+  incompleteBody,
+  metadataFrom,
+  objectHeaders,
+  requireObjectKey,
+} from './common.ts';
+
+export async function putObject(ctx: RequestContext): Promise<void> {
+  const key = requireObjectKey(ctx);
+  const { world, store, verifyContent } = ctx.env;
+  const bucket = world.bucket(ctx.bucket);
+  const headers = metadataFrom(ctx.headers);
+  const forbid = forbidOverwrite(ctx.headers);
+  if (forbid && bucket.objects.has(key)) throw fileAlreadyExists('0026-00000002');
+  const length = declaredLength(ctx, { allowChunked: true, max: MAX_OBJECT_SIZE });
+  const expectedMd5 = declaredMd5(ctx.headers);
+
+  const writer = store.createWriter();
+  const received = await receiveInto(
+    ctx.body,
+    writer,
+    { md5: verifyContent || expectedMd5 === undefined, crc: verifyContent },
+    MAX_OBJECT_SIZE,
+    entityTooLarge,
+  );
+  const md5Hex = received.md5?.toString('hex').toUpperCase() ?? expectedMd5!;
+  const md5Base64 = Buffer.from(md5Hex, 'hex').toString('base64');
+  if (length !== undefined && received.size !== length) {
+    await writer.discard();
+    throw incompleteBody();
+  }
+  if (expectedMd5 !== undefined && md5Hex !== expectedMd5) {
+    await writer.discard();
+    throw invalidDigestMismatch(md5Base64);
+  }
+  const blob = await writer.commit();
+  // Another writer may have created the object while this body was arriving.
+  if (forbid && bucket.objects.has(key)) {
+    store.release(blob);
+    throw fileAlreadyExists('0026-00000002');
+  }
+  world.setObject(bucket, {
+    key,
+    segments: [blob],
+    size: received.size,
+    etag: md5Hex,
+    crc64: received.crc64,
+    type: 'Normal',
+    headers,
+    lastModified: serverNow(ctx.env),
+    contentMd5: md5Base64,
+  });
+  sendEmpty(ctx, 200, {
+    etag: answerEtag(ctx, md5Hex),
+    'content-md5': md5Base64,
+    ...crcHeader(ctx, received.crc64),
+  });
+}
+
+async function lookup(ctx: RequestContext): Promise<StoredObject> {
+  const key = requireObjectKey(ctx);
+  const bucket = ctx.env.world.bucket(ctx.bucket);
+  await drain(ctx.body);
+  const object = bucket.objects.get(key);
+  if (!object) throw noSuchKey(key);
+  return object;
+}
+
+function describe(ctx: RequestContext, object: StoredObject): OutgoingHttpHeaders {
+  return {
+    ...objectHeaders(object),
+    etag: answerEtag(ctx, object.etag),
+    ...crcHeader(ctx, object.crc64),
+  };
+}
+
+export async function headObject(ctx: RequestContext): Promise<void> {
+  const object = await lookup(ctx);
+  sendEmpty(ctx, 200, { ...describe(ctx, object), 'content-length': object.size });
+}
+
+/** GET query parameters that override response headers (V1 sub-resources, §3.9). */
+const RESPONSE_OVERRIDES: Record<string, string> = {
+  'response-content-type': 'content-type',
+  'response-content-language': 'content-language',
+  'response-expires': 'expires',
+  'response-cache-control': 'cache-control',
+  'response-content-disposition': 'content-disposition',
+  'response-content-encoding': 'content-encoding',
+};
+
+export async function getObject(ctx: RequestContext): Promise<void> {
+  const object = await lookup(ctx);
+  const { store } = ctx.env;
+  const standard = ctx.headers['x-oss-range-behavior']?.toLowerCase() === 'standard';
+  const range = resolveRange(ctx.headers['range'], object.size, standard);
+  if (range.kind === 'unsatisfiable') throw invalidRange(ctx.headers['range'] ?? '');
+
+  const headers = describe(ctx, object);
+  for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
+    const value = ctx.query[param];
+    if (value !== undefined) headers[header] = value;
+  }
+  let start = 0;
+  let end = object.size;
+  let status = 200;
+  if (range.kind === 'partial') {
+    start = range.start;
+    end = range.end + 1;
+    status = 206;
+    headers['content-range'] = `bytes ${range.start}-${range.end}/${object.size}`;
+  }
+  headers['content-length'] = end - start;
+
+  // Hold the bytes until the download ends, even if the object is replaced meanwhile.
+  const segments = [...object.segments];
+  for (const blob of segments) store.retain(blob);
+  try {
+    await sendStream(ctx, status, headers, readSegments(store, segments, start, end));
+  } finally {
+    for (const blob of segments) store.release(blob);
+  }
+}
+
+export async function deleteObject(ctx: RequestContext): Promise<void> {
+  const key = requireObjectKey(ctx);
+  const { world } = ctx.env;
+  const bucket = world.bucket(ctx.bucket);
+  await drain(ctx.body);
+  world.deleteObject(bucket, key);
+  sendEmpty(ctx, 204);
+}

@@ -1,0 +1,146 @@
+import type { OutgoingHttpHeaders } from 'node:http';
+import { buildXml } from '../oss/xml.ts';
+import { type RequestContext, serverNow } from './context.ts';
+import type { EmulatorError } from './errors.ts';
+import { corruptCrc, corruptEtag } from './faults.ts';
+
+/** Headers every OSS response carries (§2.2). */
+function commonHeaders(ctx: RequestContext): OutgoingHttpHeaders {
+  return {
+    server: 'AliyunOSS',
+    date: serverNow(ctx.env).toUTCString(),
+    'x-oss-request-id': ctx.requestId,
+  };
+}
+
+/** The drop-response fault: the operation happened, the answer never leaves. */
+function dropped(ctx: RequestContext): boolean {
+  if (ctx.fault?.kind !== 'drop-response') return false;
+  ctx.serverClosed = true;
+  ctx.req.socket.destroy();
+  return true;
+}
+
+/** The ETag header value to send (quoted), honouring the wrong-etag fault. */
+export function answerEtag(ctx: RequestContext, etag: string): string {
+  return `"${ctx.fault?.kind === 'wrong-etag' ? corruptEtag(etag) : etag}"`;
+}
+
+/** Adds `x-oss-hash-crc64ecma` when known (or when the wrong-crc fault wants one). */
+export function crcHeader(ctx: RequestContext, crc: bigint | undefined): OutgoingHttpHeaders {
+  if (ctx.fault?.kind === 'wrong-crc') return { 'x-oss-hash-crc64ecma': corruptCrc(crc) };
+  return crc === undefined ? {} : { 'x-oss-hash-crc64ecma': crc.toString() };
+}
+
+export function sendEmpty(
+  ctx: RequestContext,
+  status: number,
+  headers: OutgoingHttpHeaders = {},
+): void {
+  if (dropped(ctx)) return;
+  ctx.res.writeHead(status, { ...commonHeaders(ctx), 'content-length': 0, ...headers });
+  ctx.res.end();
+}
+
+export function sendXml(
+  ctx: RequestContext,
+  status: number,
+  document: Record<string, unknown>,
+  headers: OutgoingHttpHeaders = {},
+): void {
+  if (dropped(ctx)) return;
+  const body = Buffer.from(buildXml(document), 'utf8');
+  ctx.res.writeHead(status, {
+    ...commonHeaders(ctx),
+    'content-type': 'application/xml',
+    'content-length': body.length,
+    ...headers,
+  });
+  ctx.res.end(body);
+}
+
+/** Bytes written per uncork: fewer, larger socket writes (a GiB is 16 Ki chunks of 64 KiB). */
+const WRITE_BATCH = 1024 * 1024;
+
+/** Resolves once the response can take more data or has closed. */
+function writable(res: RequestContext['res']): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/** Stream a body with backpressure; a client that goes away just ends the stream (and its reads). */
+export async function sendStream(
+  ctx: RequestContext,
+  status: number,
+  headers: OutgoingHttpHeaders,
+  source: AsyncIterable<Buffer>,
+): Promise<void> {
+  if (dropped(ctx)) return;
+  const { res } = ctx;
+  res.writeHead(status, { ...commonHeaders(ctx), ...headers });
+  if (ctx.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  let batched = 0;
+  res.cork();
+  try {
+    for await (const chunk of source) {
+      if (res.destroyed) break; // leaving the loop stops the blob reads
+      res.write(chunk);
+      batched += chunk.length;
+      if (batched >= WRITE_BATCH) {
+        batched = 0;
+        res.uncork();
+        if (res.writableNeedDrain) await writable(res);
+        res.cork();
+      }
+    }
+  } catch {
+    res.destroy(); // a blob read failed mid-body: the client must not mistake this for the end
+    return;
+  } finally {
+    res.uncork();
+  }
+  res.end();
+}
+
+/** §5.1 error body; HEAD has no body, so the XML travels base64-encoded in `x-oss-err`. */
+export function sendError(ctx: RequestContext, err: EmulatorError): void {
+  if (dropped(ctx)) return;
+  const fields: Record<string, string> = {
+    Code: err.code,
+    Message: err.message,
+    RequestId: ctx.requestId,
+    HostId: ctx.target.host,
+    ...err.extras,
+  };
+  if (err.ec) {
+    fields['EC'] = err.ec;
+    fields['RecommendDoc'] = `https://api.aliyun.com/troubleshoot?q=${err.ec}`;
+  }
+  const xml = Buffer.from(buildXml({ Error: fields }), 'utf8');
+  const headers: OutgoingHttpHeaders = {
+    ...commonHeaders(ctx),
+    'content-type': 'application/xml',
+  };
+  if (err.ec) headers['x-oss-ec'] = err.ec;
+  if (err.closeConnection) headers['connection'] = 'close';
+  if (ctx.method === 'HEAD') {
+    headers['x-oss-err'] = xml.toString('base64');
+    headers['content-length'] = 0;
+    ctx.res.writeHead(err.status, headers);
+    ctx.res.end();
+    return;
+  }
+  headers['content-length'] = xml.length;
+  ctx.res.writeHead(err.status, headers);
+  ctx.res.end(xml);
+}
