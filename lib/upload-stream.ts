@@ -96,6 +96,9 @@ export class UploadStream extends Writable {
   #bytesAcknowledged = 0;
   #failure: { error: unknown; partNumber: number | undefined } | undefined;
   #completed = false;
+  #initiateFailed = false;
+  /** The object was created but then deleted because its CRC-64 did not match. */
+  #objectDeleted = false;
   #uploadError: OssUploadError | undefined;
   #removeSignalListener: (() => void) | undefined;
 
@@ -169,6 +172,37 @@ export class UploadStream extends Writable {
     return new PartBuffer(partNumber, this.#partCapacity(partNumber), this.#hashEngine.begin());
   }
 
+  /**
+   * Checked before Node's own handling, so a caller's mistake throws a typed error at the
+   * call site instead of destroying the stream (and the upload) behind its back.
+   */
+  override write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+    if (this.writableEnded) {
+      throw new OssWriteError(
+        `write() after end(): the upload of ${this.key} is already finishing`,
+      );
+    }
+    if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) {
+      const type =
+        chunk === null
+          ? 'null'
+          : typeof chunk === 'object'
+            ? chunk.constructor?.name
+            : typeof chunk;
+      throw new OssWriteError(
+        `write() takes a Buffer, Uint8Array or string, not ${type ?? 'object'}`,
+      );
+    }
+    if (typeof chunk === 'string' && typeof encoding === 'string' && !Buffer.isEncoding(encoding)) {
+      throw new OssWriteError(`write() got an unknown string encoding "${encoding}"`);
+    }
+    return super.write(
+      chunk,
+      encoding as BufferEncoding,
+      callback as (error?: Error | null) => void,
+    );
+  }
+
   override _write(
     chunk: Buffer,
     _encoding: BufferEncoding,
@@ -221,13 +255,21 @@ export class UploadStream extends Writable {
   }
 
   #slotFreed(): void {
-    if (this.#failure || this.destroyed) return;
+    if (this.#failure || this.destroyed) {
+      // _final may be waiting for a slot; let it see the failure instead of waiting forever.
+      this.#wakeSlotWaiter();
+      return;
+    }
     const held = this.#held;
     if (held) {
       this.#held = undefined;
       this.#consume(held);
       return;
     }
+    this.#wakeSlotWaiter();
+  }
+
+  #wakeSlotWaiter(): void {
     const waiter = this.#slotWaiter;
     this.#slotWaiter = undefined;
     waiter?.();
@@ -249,7 +291,7 @@ export class UploadStream extends Writable {
         this.#inFlight--;
         this.#heldBytes -= held;
         this.#tasks.delete(task);
-        this.#fail(error, part.partNumber);
+        this.#fail(error, this.#initiateFailed ? undefined : part.partNumber);
       },
     );
     this.#tasks.add(task);
@@ -266,11 +308,17 @@ export class UploadStream extends Writable {
         retry: this.#options.retry,
         signal: AbortSignal.timeout(this.#transport.options.timeoutMs * 3),
       })
-      .then(({ uploadId }) => {
-        this.#uploadId = uploadId;
-        this.emit('initiated', { uploadId });
-        return uploadId;
-      });
+      .then(
+        ({ uploadId }) => {
+          this.#uploadId = uploadId;
+          this.emit('initiated', { uploadId });
+          return uploadId;
+        },
+        (error: unknown) => {
+          this.#initiateFailed = true;
+          throw error;
+        },
+      );
     return this.#initiating;
   }
 
@@ -375,6 +423,7 @@ export class UploadStream extends Writable {
     this.#current = undefined;
     if (tail && tail.size > 0) {
       await this.#waitForSlot();
+      if (this.#failure) throw this.#failure.error;
       this.#dispatch(tail);
     } else {
       tail?.discard();
@@ -395,7 +444,12 @@ export class UploadStream extends Writable {
       headers: this.#options.objectHeaders,
       signal: this.#controller.signal,
       retry: this.#options.retry,
+      onUploadProgress: (sent) => {
+        this.#onWire.set(1, Math.min(sent, part.size));
+        this.#emitProgress();
+      },
     });
+    this.#onWire.delete(1);
     this.#completed = true;
     const crc64 = digest.crc64.toString();
     await this.#checkObjectCrc(crc64, result.crc64);
@@ -451,9 +505,12 @@ export class UploadStream extends Writable {
   async #checkObjectCrc(expected: string, returned: string | undefined): Promise<void> {
     if (!this.#options.checkCrc64 || returned === undefined || returned === expected) return;
     if (this.#options.deleteOnIntegrityError) {
-      await this.#transport
+      this.#objectDeleted = await this.#transport
         .deleteObject(this.key, { signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) })
-        .catch(() => undefined);
+        .then(
+          () => true,
+          () => false,
+        );
     }
     throw new OssIntegrityError('object-crc64', expected, returned);
   }
@@ -485,10 +542,15 @@ export class UploadStream extends Writable {
 
     // Let aborted requests settle, so no part lands after the upload is aborted.
     await Promise.allSettled([...this.#tasks]);
-    let cleanedUp = this.#uploadId === null && this.#initiating === undefined;
-    if (!this.#completed && !this.#options.leavePartsOnError) {
+    // cleanedUp: nothing of this upload is left on the server.
+    let cleanedUp: boolean;
+    if (this.#completed) {
+      cleanedUp = this.#objectDeleted;
+    } else {
       const uploadId = this.#uploadId ?? (await this.#initiating?.catch(() => undefined));
-      if (uploadId) {
+      if (!uploadId) cleanedUp = true;
+      else if (this.#options.leavePartsOnError) cleanedUp = false;
+      else {
         cleanedUp = await this.#transport
           .abortMultipartUpload(this.key, uploadId, {
             signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
@@ -497,8 +559,6 @@ export class UploadStream extends Writable {
             () => true,
             () => false,
           );
-      } else {
-        cleanedUp = true;
       }
     }
     if (cause instanceof OssUploadError) return cause;
