@@ -15,7 +15,7 @@ import {
 } from './errors.ts';
 import type { ResolvedUploadOptions } from './options.ts';
 import type { ListedPart, OssTransport } from './oss/client.ts';
-import { PartBuffer } from './parts/part-buffer.ts';
+import { PartBuffer, SegmentPool } from './parts/part-buffer.ts';
 import { MAX_PARTS, partSizeFor, partSizeForLength } from './parts/part-size.ts';
 import { PartLedger } from './parts/ledger.ts';
 
@@ -80,6 +80,7 @@ export class UploadStream extends Writable {
   readonly #ledger = new PartLedger();
   readonly #tasks = new Set<Promise<void>>();
   readonly #onWire = new Map<number, number>();
+  readonly #segments = new SegmentPool();
 
   #current: PartBuffer | undefined;
   #nextPartNumber = 1;
@@ -131,7 +132,7 @@ export class UploadStream extends Writable {
 
   /** Bytes of part data this stream holds right now, and the most it ever held. */
   get bufferedBytes(): number {
-    return this.#heldBytes + (this.#current?.allocated ?? 0);
+    return this.#heldBytes + (this.#current?.allocated ?? 0) + this.#segments.size;
   }
 
   get maxBufferedBytes(): number {
@@ -169,7 +170,12 @@ export class UploadStream extends Writable {
         `the stream needs more than ${MAX_PARTS} parts`,
       );
     }
-    return new PartBuffer(partNumber, this.#partCapacity(partNumber), this.#hashEngine.begin());
+    return new PartBuffer(
+      partNumber,
+      this.#partCapacity(partNumber),
+      this.#hashEngine.begin(),
+      this.#segments,
+    );
   }
 
   /**
@@ -344,6 +350,7 @@ export class UploadStream extends Writable {
       const existing = (await this.#serverPartsForResume(uploadId)).get(partNumber);
       if (existing && existing.size === size && etagToMd5Hex(existing.etag) === md5) {
         this.#acknowledge(partNumber, size, existing.etag, md5, digest, true);
+        this.#segments.release(body);
         return;
       }
     }
@@ -360,6 +367,8 @@ export class UploadStream extends Writable {
       },
     });
     this.#acknowledge(partNumber, size, result.etag, md5, digest, false);
+    // The request is over (response received): its body buffers can take new bytes.
+    this.#segments.release(body);
   }
 
   #acknowledge(
@@ -536,6 +545,7 @@ export class UploadStream extends Writable {
     this.#controller.abort(cause);
     this.#current?.discard();
     this.#current = undefined;
+    this.#segments.clear();
     const held = this.#held;
     this.#held = undefined;
     held?.callback(cause as Error);
