@@ -340,8 +340,8 @@ export class UploadStream extends Writable {
   }
 
   async #uploadPart(part: PartBuffer): Promise<void> {
-    const { body, digest: digesting } = part.seal();
-    const [uploadId, digest] = await Promise.all([this.#ensureInitiated(), digesting]);
+    const [uploadId, digest] = await Promise.all([this.#ensureInitiated(), part.seal()]);
+    const { body } = digest;
     const { partNumber, size } = part;
     const md5 = digest.md5.toString('hex').toUpperCase();
     this.#ledger.record({ partNumber, size, md5, crc64: digest.crc64 });
@@ -446,8 +446,8 @@ export class UploadStream extends Writable {
   async #putSingle(): Promise<void> {
     const part = this.#current ?? this.#newPart();
     this.#current = undefined;
-    const { body, digest: digesting } = part.seal();
-    const digest = await digesting;
+    const digest = await part.seal();
+    const { body } = digest;
     const result = await this.#transport.putObject(this.key, body, {
       contentMd5: digest.md5.toString('base64'),
       headers: this.#options.objectHeaders,

@@ -1,4 +1,4 @@
-import type { PartHashing } from '../checksum/part-hasher.ts';
+import type { PartHashing, SealedPart } from '../checksum/part-hasher.ts';
 
 /** Parts are held in segments of this size: hashed as each fills, sent as a chunk list. */
 export const SEGMENT_SIZE = 1024 * 1024;
@@ -10,21 +10,19 @@ export const SEGMENT_SIZE = 1024 * 1024;
  * bound is unchanged.
  */
 export class SegmentPool {
-  readonly #free: Buffer[] = [];
+  readonly #free: ArrayBuffer[] = [];
 
   acquire(length: number): Buffer {
-    if (length === SEGMENT_SIZE) {
-      const reused = this.#free.pop();
-      if (reused) return reused;
-    }
-    return Buffer.from(new SharedArrayBuffer(length));
+    const reused = length === SEGMENT_SIZE ? this.#free.pop() : undefined;
+    return Buffer.from(reused ?? new ArrayBuffer(length));
   }
 
   /** Return the segments of a part the server has acknowledged. */
   release(segments: readonly Buffer[]): void {
     for (const segment of segments) {
-      if (segment.byteLength === SEGMENT_SIZE && segment.buffer.byteLength === SEGMENT_SIZE) {
-        this.#free.push(Buffer.from(segment.buffer as SharedArrayBuffer));
+      const { buffer } = segment;
+      if (buffer.byteLength === SEGMENT_SIZE && buffer instanceof ArrayBuffer && !buffer.detached) {
+        this.#free.push(buffer);
       }
     }
   }
@@ -41,19 +39,19 @@ export class SegmentPool {
 
 /**
  * The bytes of one part while it fills. Writes are copied into segments the stream owns, so a
- * 1-byte write never pins a caller's large buffer; each segment is a SharedArrayBuffer so the
- * hash workers can read it in place. A segment is hashed as soon as it is full: hashing
- * proceeds while the part is still arriving.
+ * 1-byte write never pins a caller's large buffer. Each full segment goes to the hasher at once
+ * (hashing proceeds while the part is still arriving); the hasher owns it from then on and
+ * hands all segments back with the digest, as the body to send.
  */
 export class PartBuffer {
   readonly partNumber: number;
   readonly capacity: number;
   readonly #hashing: PartHashing;
   readonly #pool: SegmentPool;
-  readonly #segments: Buffer[] = [];
   #current: Buffer | undefined;
   #currentFill = 0;
   #size = 0;
+  #allocated = 0;
 
   constructor(partNumber: number, capacity: number, hashing: PartHashing, pool: SegmentPool) {
     this.partNumber = partNumber;
@@ -70,11 +68,9 @@ export class PartBuffer {
     return this.#size === this.capacity;
   }
 
-  /** Bytes of memory this part holds (allocated segments). */
+  /** Bytes of memory this part holds (its segments, wherever they are now). */
   get allocated(): number {
-    let total = this.#current?.length ?? 0;
-    for (const segment of this.#segments) total += segment.length;
-    return total;
+    return this.#allocated;
   }
 
   /** Copy as much of `chunk` from `offset` as fits; returns how many bytes were taken. */
@@ -84,6 +80,7 @@ export class PartBuffer {
       if (!this.#current) {
         const length = Math.min(SEGMENT_SIZE, this.capacity - this.#size);
         this.#current = this.#pool.acquire(length);
+        this.#allocated += this.#current.buffer.byteLength;
         this.#currentFill = 0;
       }
       const count = Math.min(
@@ -102,23 +99,19 @@ export class PartBuffer {
   #flushSegment(): void {
     const segment = this.#current;
     if (!segment || this.#currentFill === 0) return;
-    const filled =
-      this.#currentFill === segment.length ? segment : segment.subarray(0, this.#currentFill);
-    this.#hashing.update(filled);
-    this.#segments.push(filled);
+    this.#hashing.update(segment.subarray(0, this.#currentFill));
     this.#current = undefined;
     this.#currentFill = 0;
   }
 
-  /** No more bytes: hash the partial last segment and hand over the body as a chunk list. */
-  seal(): { body: Buffer[]; digest: ReturnType<PartHashing['finish']> } {
+  /** No more bytes: hash the partial last segment; resolves with the digest and the body. */
+  seal(): Promise<SealedPart> {
     this.#flushSegment();
-    return { body: this.#segments, digest: this.#hashing.finish() };
+    return this.#hashing.finish();
   }
 
   discard(): void {
     this.#hashing.discard();
-    this.#segments.length = 0;
     this.#current = undefined;
   }
 }
