@@ -128,7 +128,12 @@ export class OssTimeoutError extends OssStreamError {
   }
 }
 
-export type IntegrityCheck = 'etag' | 'part-crc64' | 'object-crc64' | 'object-etag' | 'size';
+/**
+ * `etag` and `crc64`: the server's answer to one UploadPart or PutObject does not match the body
+ * sent (retried: resending the same bytes is safe). `object-crc64`: the completed object's CRC-64
+ * is not the combination of its parts' (not retried; the object is deleted by default).
+ */
+export type IntegrityCheck = 'etag' | 'crc64' | 'object-crc64';
 
 /** What the server stored is not what we sent. */
 export class OssIntegrityError extends OssStreamError {

@@ -448,20 +448,30 @@ export class UploadStream extends Writable {
     this.#current = undefined;
     const digest = await part.seal();
     const { body } = digest;
-    const result = await this.#transport.putObject(this.key, body, {
-      contentMd5: digest.md5.toString('base64'),
-      headers: this.#options.objectHeaders,
-      signal: this.#controller.signal,
-      retry: this.#options.retry,
-      onUploadProgress: (sent) => {
-        this.#onWire.set(1, Math.min(sent, part.size));
-        this.#emitProgress();
-      },
-    });
+    const crc64 = digest.crc64.toString();
+    const result = await this.#transport
+      .putObject(this.key, body, {
+        contentMd5: digest.md5.toString('base64'),
+        crc64: this.#options.checkCrc64 ? digest.crc64 : undefined,
+        headers: this.#options.objectHeaders,
+        signal: this.#controller.signal,
+        retry: this.#options.retry,
+        onUploadProgress: (sent) => {
+          this.#onWire.set(1, Math.min(sent, part.size));
+          this.#emitProgress();
+        },
+      })
+      .catch(async (error: unknown) => {
+        // Every attempt stored something the server describes as other bytes: the object
+        // exists but cannot be trusted.
+        if (error instanceof OssIntegrityError) {
+          this.#completed = true;
+          await this.#deleteCorruptObject();
+        }
+        throw error;
+      });
     this.#onWire.delete(1);
     this.#completed = true;
-    const crc64 = digest.crc64.toString();
-    await this.#checkObjectCrc(crc64, result.crc64);
     this.#bytesAcknowledged = part.size;
     this.#emitProgress();
     this.result = {
@@ -513,15 +523,18 @@ export class UploadStream extends Writable {
   /** The object exists; if its CRC differs from what we sent it is corrupt: delete it. */
   async #checkObjectCrc(expected: string, returned: string | undefined): Promise<void> {
     if (!this.#options.checkCrc64 || returned === undefined || returned === expected) return;
-    if (this.#options.deleteOnIntegrityError) {
-      this.#objectDeleted = await this.#transport
-        .deleteObject(this.key, { signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) })
-        .then(
-          () => true,
-          () => false,
-        );
-    }
+    await this.#deleteCorruptObject();
     throw new OssIntegrityError('object-crc64', expected, returned);
+  }
+
+  async #deleteCorruptObject(): Promise<void> {
+    if (!this.#options.deleteOnIntegrityError) return;
+    this.#objectDeleted = await this.#transport
+      .deleteObject(this.key, { signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) })
+      .then(
+        () => true,
+        () => false,
+      );
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {

@@ -455,7 +455,7 @@ export class OssTransport {
         key: this.#validKey(key),
         body,
       },
-      (res) => verifyStored(res, options.contentMd5, undefined, undefined),
+      (res) => verifyStored(res, options.contentMd5, options.crc64, undefined),
     );
     return {
       etag: response.headers.etag ?? '',
@@ -541,7 +541,7 @@ function verifyStored(
   if (crc64 !== undefined && returned !== undefined) {
     const actual = parseCrc64(returned);
     if (actual !== crc64) {
-      throw new OssIntegrityError('part-crc64', crc64.toString(), returned, partNumber);
+      throw new OssIntegrityError('crc64', crc64.toString(), returned, partNumber);
     }
   }
 }

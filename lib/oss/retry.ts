@@ -46,12 +46,12 @@ const RETRYABLE_CODES = new Set(['RequestTimeout', 'InternalError', 'ServiceUnav
 
 /**
  * oss-protocol.md §9.2: network failures and timeouts before a response, 5xx, 408, 429,
- * RequestTimeout, CRC/ETag mismatch on a part. Client errors (4xx) are final, except the
+ * RequestTimeout, an ETag or CRC-64 that does not match the body just sent. Client errors (4xx) are final, except the
  * clock-skew and expired-token cases, which the client handles itself before asking here.
  */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof OssNetworkError || error instanceof OssTimeoutError) return true;
-  if (error instanceof OssIntegrityError) return error.partNumber !== undefined;
+  if (error instanceof OssIntegrityError) return error.check !== 'object-crc64';
   if (error instanceof OssResponseError) {
     if (error.status >= 500 || error.status === 408 || error.status === 429) return true;
     return error.ossCode !== undefined && RETRYABLE_CODES.has(error.ossCode);
