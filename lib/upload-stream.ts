@@ -92,7 +92,7 @@ export class UploadStream extends Writable {
   #slotWaiter: (() => void) | undefined;
   #uploadId: string | null = null;
   #initiating: Promise<string> | undefined;
-  #serverParts: Map<number, ListedPart> | undefined;
+  #serverParts: Promise<Map<number, ListedPart>> | undefined;
   #bytesWritten = 0;
   #bytesAcknowledged = 0;
   #failure: { error: unknown; partNumber: number | undefined } | undefined;
@@ -233,7 +233,9 @@ export class UploadStream extends Writable {
             this.#held = write;
             return;
           }
-          this.#dispatch(this.#current);
+          const full = this.#current;
+          this.#current = undefined;
+          this.#dispatch(full);
           this.#current = this.#newPart();
         }
         const taken = this.#current.append(chunk, write.offset);
@@ -328,14 +330,13 @@ export class UploadStream extends Writable {
     return this.#initiating;
   }
 
-  async #serverPartsForResume(uploadId: string): Promise<Map<number, ListedPart>> {
-    if (!this.#serverParts) {
-      const parts = await this.#transport.listParts(this.key, uploadId, {
+  #serverPartsForResume(uploadId: string): Promise<Map<number, ListedPart>> {
+    this.#serverParts ??= this.#transport
+      .listParts(this.key, uploadId, {
         signal: this.#controller.signal,
         retry: this.#options.retry,
-      });
-      this.#serverParts = new Map(parts.map((p) => [p.partNumber, p]));
-    }
+      })
+      .then((parts) => new Map(parts.map((p) => [p.partNumber, p])));
     return this.#serverParts;
   }
 

@@ -2,7 +2,13 @@ import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
 import got, { type Response } from 'got';
-import { OssAbortError, OssNetworkError, OssResponseError, OssTimeoutError } from '../errors.ts';
+import {
+  OssAbortError,
+  OssNetworkError,
+  OssResponseError,
+  OssTimeoutError,
+  OssXmlError,
+} from '../errors.ts';
 import type { RequestTarget } from './endpoint.ts';
 import { parseErrorResponse } from './response.ts';
 import { MAX_XML_BYTES } from './xml.ts';
@@ -102,12 +108,13 @@ export async function sendOnce(agents: Agents, request: HttpRequest): Promise<Ht
   const headers = { ...request.headers };
   if (body !== undefined) headers['content-length'] = String(bodyLength(body));
   let response: Response<Uint8Array>;
+  const tooLarge = new AbortController();
   try {
     const pending = got(`${request.target.origin}/`, {
       method: request.method as 'GET',
       headers,
       body: body === undefined ? undefined : toReadable(body),
-      signal: request.signal,
+      signal: request.signal ? AbortSignal.any([request.signal, tooLarge.signal]) : tooLarge.signal,
       agent: { http: agents.http, https: agents.https },
       request: requestWithRawPath(request.target.path) as never,
       retry: { limit: 0 },
@@ -117,21 +124,32 @@ export async function sendOnce(agents: Agents, request: HttpRequest): Promise<Ht
       responseType: 'buffer',
       timeout: { connect: Math.min(15_000, request.timeoutMs), socket: request.timeoutMs },
     });
+    // Never buffer more than the limit: a hostile or broken server could send without end.
+    pending.on('downloadProgress', (progress) => {
+      if (progress.transferred > MAX_BUFFERED_BODY) tooLarge.abort();
+    });
     if (request.onUploadProgress) {
       const report = request.onUploadProgress;
       pending.on('uploadProgress', (progress) => report(progress.transferred));
     }
     response = await pending;
   } catch (error) {
+    if (tooLarge.signal.aborted && !request.signal?.aborted) {
+      throw new OssXmlError(
+        `${request.operation}: response body exceeds the limit of ${MAX_BUFFERED_BODY} bytes`,
+      );
+    }
     throw wrapFailure(error, request);
+  }
+  if (response.body.length > MAX_BUFFERED_BODY) {
+    throw new OssXmlError(
+      `${request.operation}: response body exceeds the limit of ${MAX_BUFFERED_BODY} bytes`,
+    );
   }
   const result: HttpResponse = {
     status: response.statusCode,
     headers: normaliseHeaders(response.headers),
-    body:
-      response.body.length > MAX_BUFFERED_BODY
-        ? Buffer.alloc(0)
-        : Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength),
+    body: Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength),
   };
   if (result.status < 200 || result.status >= 300) {
     throw parseErrorResponse(request.operation, request.method, result);

@@ -37,7 +37,10 @@ export function parseErrorResponse(
   };
   const extra: Record<string, string> = {};
   for (const [name, value] of Object.entries(node ?? {})) {
-    if (!KNOWN_FIELDS.has(name) && typeof value === 'string') extra[name] = value;
+    if (KNOWN_FIELDS.has(name) || typeof value !== 'string') continue;
+    // The echoed string to sign holds the signed headers, x-oss-security-token among them.
+    if (name === 'StringToSignBytes') continue;
+    extra[name] = value.replace(/^(x-oss-security-token:).*$/gim, '$1<redacted>');
   }
   return new OssResponseError({
     status: response.status,
