@@ -5,7 +5,6 @@ import got, { type Response } from 'got';
 import {
   OssAbortError,
   OssNetworkError,
-  OssResponseError,
   OssTimeoutError,
   OssXmlError,
 } from '../errors.ts';
@@ -205,4 +204,3 @@ export function openStream(
   });
 }
 
-export type { OssResponseError };

@@ -21,7 +21,6 @@ export function validateObjectKey(key: unknown): string {
   if (key.startsWith('/') || key.startsWith('\\')) {
     throw new OssKeyError('the key must not start with "/" or "\\"');
   }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them
   const control = /[\u0000-\u001f\u007f]/.exec(key);
   if (control) {
     const code = control[0].charCodeAt(0).toString(16).padStart(2, '0');
