@@ -2,12 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
 import got, { type Response } from 'got';
-import {
-  OssAbortError,
-  OssNetworkError,
-  OssTimeoutError,
-  OssXmlError,
-} from '../errors.ts';
+import { OssAbortError, OssNetworkError, OssTimeoutError, OssXmlError } from '../errors.ts';
 import type { RequestTarget } from './endpoint.ts';
 import { parseErrorResponse } from './response.ts';
 import { MAX_XML_BYTES } from './xml.ts';
@@ -203,4 +198,3 @@ export function openStream(
     });
   });
 }
-
