@@ -10,9 +10,15 @@
  * the fastest plain-JS form measured here (~1.4 GB/s vs ~0.8 GB/s for MD5).
  * Big-endian hosts use the same tables with byte reads.
  *
+ * Inputs of 4 KiB and more go to a WebAssembly kernel instead (crc64-wasm.ts:
+ * i64 tables, four interleaved lanes, ~2.0 GB/s); this JavaScript path remains
+ * for small inputs and wherever WebAssembly is unavailable (or
+ * OSS_CRC64_NO_WASM=1).
+ *
  * Values cross the API as unsigned 64-bit `bigint`s; `crc64Combine` works in
  * 32-bit halves too, with lazily cached GF(2) operators for 2^k zero bytes.
  */
+import { loadWasmCrc64 } from './crc64-wasm.ts';
 
 const POLY_LO = 0xd7870f42 | 0;
 const POLY_HI = 0xc96c5795 | 0;
@@ -56,6 +62,20 @@ const SMALL = 64;
 // Result registers of the internal updaters (avoids allocating a pair per call).
 let outLo = 0;
 let outHi = 0;
+
+/** Inputs from this size go to the WebAssembly kernel (its call and copy cost ~µs). */
+const WASM_MIN = 4096;
+type WasmUpdate = (register: bigint, data: Uint8Array) => bigint;
+let wasmKernel: WasmUpdate | null | undefined;
+
+/** The WebAssembly kernel, loaded on first use; null when unavailable or disabled. */
+function wasmUpdate(): WasmUpdate | null {
+  if (wasmKernel === undefined) {
+    wasmKernel =
+      process.env.OSS_CRC64_NO_WASM === '1' ? null : (loadWasmCrc64(crc64Combine) ?? null);
+  }
+  return wasmKernel;
+}
 
 /** Byte-at-a-time over data[start, end) on the raw register; sets outLo/outHi. */
 function updateBytewise(lo: number, hi: number, d: Uint8Array, start: number, end: number): void {
@@ -154,6 +174,12 @@ function updateSlice8Words(lo: number, hi: number, d: Uint8Array): void {
 
 /** Fastest available update of the raw register; sets outLo/outHi. */
 function updateRaw(lo: number, hi: number, d: Uint8Array): void {
+  if (d.length >= WASM_MIN && wasmUpdate()) {
+    const register = (wasmUpdate() as WasmUpdate)(toBigInt(lo, hi), d);
+    outLo = lowHalf(register);
+    outHi = highHalf(register);
+    return;
+  }
   if (d.length < SMALL) updateBytewise(lo, hi, d, 0, d.length);
   else if (LITTLE_ENDIAN) updateSlice8Words(lo, hi, d);
   else updateSlice8Bytes(lo, hi, d, 0, d.length);
