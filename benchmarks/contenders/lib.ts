@@ -41,7 +41,7 @@ await contender('oss-multipart-stream', async (config) => {
         const stream = client.createUploadStream(key, options);
         streams.push(stream);
         const source = config.file
-          ? createReadStream(config.file)
+          ? createReadStream(config.file, { highWaterMark: 1024 * 1024 })
           : generatedSource(config.bytes, config.chunkSize, i + 1);
         return pipeline(source, stream);
       }),

@@ -203,7 +203,7 @@ export function planCases(mode: Mode): CaseSpec[] {
     needsFile: true,
     reference: ref,
     groups: ['peers'],
-    note: 'default options; source fs.createReadStream of the file ali-oss multipartUpload reads: the like-for-like comparison with it',
+    note: 'default options; source fs.createReadStream (1 MiB reads, as the CLI does) of the file ali-oss multipartUpload reads: the like-for-like comparison with it',
   });
   add({
     id: 'ali-oss-putstream',

@@ -34,7 +34,7 @@ async function openInput(source: string, stdin: Readable): Promise<Input> {
     if (stat.isDirectory()) throw new UsageError(`${source} is a directory`);
     // FIFOs and devices have no size: they stream as unknown length.
     const size = stat.isFile() ? stat.size : undefined;
-    return { stream: handle.createReadStream({ highWaterMark: 256 * 1024 }), size };
+    return { stream: handle.createReadStream({ highWaterMark: 1024 * 1024 }), size };
   } catch (error) {
     await handle?.close();
     if (error instanceof UsageError) throw error;
