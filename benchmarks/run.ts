@@ -37,6 +37,7 @@ import {
   type ContenderResult,
   generatedSource,
 } from './contenders/common.ts';
+import { updateReadmeSection } from './harness/readme.ts';
 import { measureHashRates } from './hash-rates.ts';
 import { type CaseSpec, libId, type Mode, planCases, SIZES } from './harness/plan.ts';
 import {
@@ -507,8 +508,13 @@ async function writeReports(doc: BenchmarkDocument, outDir: string): Promise<voi
   mkdirSync(outDir, { recursive: true });
   await writeFile(join(outDir, 'benchmark.json'), `${JSON.stringify(doc, null, 2)}\n`);
   await writeFile(join(outDir, 'integrity.json'), `${JSON.stringify(integrity(doc), null, 2)}\n`);
-  await writeFile(join(outDir, 'results.md'), renderMarkdown(doc));
+  const markdown = renderMarkdown(doc);
+  await writeFile(join(outDir, 'results.md'), markdown);
   formatJson([join(outDir, 'benchmark.json'), join(outDir, 'integrity.json')]);
+  // Only a full run into the default directory speaks for the README.
+  if (doc.mode === 'full' && outDir === join(import.meta.dirname, 'results')) {
+    if (await updateReadmeSection('benchmarks', markdown)) log('updated the README\'s table');
+  }
 }
 
 /** Re-evaluate and re-render a finished run (profiles are summarised again if present). */
