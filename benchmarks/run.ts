@@ -513,7 +513,7 @@ async function writeReports(doc: BenchmarkDocument, outDir: string): Promise<voi
   formatJson([join(outDir, 'benchmark.json'), join(outDir, 'integrity.json')]);
   // Only a full run into the default directory speaks for the README.
   if (doc.mode === 'full' && outDir === join(import.meta.dirname, 'results')) {
-    if (await updateReadmeSection('benchmarks', markdown)) log('updated the README\'s table');
+    if (await updateReadmeSection('benchmarks', markdown)) log("updated the README's table");
   }
 }
 

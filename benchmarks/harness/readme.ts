@@ -4,7 +4,7 @@ const README = new URL('../../README.md', import.meta.url);
 
 /**
  * Put generated Markdown into the README between `<!-- name:start -->` and `<!-- name:end -->`,
- * one heading level down (the README's section owns the top heading), so the README always
+ * its headings moved under the README's section, so the README always
  * shows the figures of the last full run instead of a hand-copied version of them.
  */
 export async function updateReadmeSection(name: string, markdown: string): Promise<boolean> {
@@ -14,9 +14,15 @@ export async function updateReadmeSection(name: string, markdown: string): Promi
   const from = readme.indexOf(start);
   const to = readme.indexOf(end);
   if (from < 0 || to < from) return false;
-  const body = markdown
-    .replace(/^<!--.*?-->\n/s, '')
-    .replace(/^(#{1,5}) /gm, '#$1 ')
+  const text = markdown.replace(/^<!--.*?-->\n/s, '');
+  // The top heading of the generated text becomes level 3, under the README's own section.
+  const top = Math.min(6, ...[...text.matchAll(/^(#{1,6}) /gm)].map((m) => (m[1] ?? '').length));
+  const shift = 3 - top;
+  const body = text
+    .replace(
+      /^(#{1,6}) /gm,
+      (_, hashes: string) => `${'#'.repeat(Math.min(6, hashes.length + shift))} `,
+    )
     .trim();
   const next = `${readme.slice(0, from + start.length)}\n${body}\n${readme.slice(to)}`;
   if (next !== readme) await writeFile(README, next);
