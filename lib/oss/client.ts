@@ -265,6 +265,20 @@ export class OssTransport {
     return { uploadId: requireText(root, 'UploadId', operation) };
   }
 
+  /** PUT a body with its Content-MD5; the answer must name the same MD5 (and CRC-64). */
+  async #putBody(
+    spec: Pick<RequestSpec, 'operation' | 'key' | 'query'>,
+    body: RequestBody,
+    options: UploadPartOptions,
+    partNumber: number | undefined,
+  ): Promise<HttpResponse> {
+    const headers = lowerCaseHeaders(options.headers);
+    if (options.contentMd5) headers['content-md5'] = options.contentMd5;
+    return this.#send({ ...options, ...spec, headers, method: 'PUT', body }, (res) =>
+      verifyStored(res, options.contentMd5, options.crc64, partNumber),
+    );
+  }
+
   async uploadPart(
     key: string,
     uploadId: string,
@@ -272,19 +286,15 @@ export class OssTransport {
     body: RequestBody,
     options: UploadPartOptions = {},
   ): Promise<PartResult> {
-    const headers = lowerCaseHeaders(options.headers);
-    if (options.contentMd5) headers['content-md5'] = options.contentMd5;
-    const response = await this.#send(
+    const response = await this.#putBody(
       {
-        ...options,
-        headers,
         operation: 'UploadPart',
-        method: 'PUT',
         key: this.#validKey(key),
         query: { partNumber: String(partNumber), uploadId },
-        body,
       },
-      (res) => verifyStored(res, options.contentMd5, options.crc64, partNumber),
+      body,
+      options,
+      partNumber,
     );
     return {
       partNumber,
@@ -444,18 +454,11 @@ export class OssTransport {
     body: RequestBody,
     options: UploadPartOptions = {},
   ): Promise<PutObjectResult> {
-    const headers = lowerCaseHeaders(options.headers);
-    if (options.contentMd5) headers['content-md5'] = options.contentMd5;
-    const response = await this.#send(
-      {
-        ...options,
-        headers,
-        operation: 'PutObject',
-        method: 'PUT',
-        key: this.#validKey(key),
-        body,
-      },
-      (res) => verifyStored(res, options.contentMd5, options.crc64, undefined),
+    const response = await this.#putBody(
+      { operation: 'PutObject', key: this.#validKey(key) },
+      body,
+      options,
+      undefined,
     );
     return {
       etag: response.headers.etag ?? '',

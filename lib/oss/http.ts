@@ -71,6 +71,22 @@ function requestWithRawPath(path: string) {
   };
 }
 
+/**
+ * What every request shares: our agents, the raw path, no got retries (retry.ts decides), no
+ * redirects or decompression, HTTP errors as values, and an inactivity timeout.
+ */
+function transportOptions(agents: Agents, request: HttpRequest) {
+  return {
+    agent: { http: agents.http, https: agents.https },
+    request: requestWithRawPath(request.target.path) as never,
+    retry: { limit: 0 },
+    throwHttpErrors: false,
+    followRedirect: false,
+    decompress: false,
+    timeout: { connect: Math.min(15_000, request.timeoutMs), socket: request.timeoutMs },
+  };
+}
+
 /** Map a got failure to our error types, dropping got's request options (they hold the token). */
 function wrapFailure(error: unknown, request: HttpRequest): Error {
   if (request.signal?.aborted) {
@@ -109,14 +125,8 @@ export async function sendOnce(agents: Agents, request: HttpRequest): Promise<Ht
       headers,
       body: body === undefined ? undefined : toReadable(body),
       signal: request.signal ? AbortSignal.any([request.signal, tooLarge.signal]) : tooLarge.signal,
-      agent: { http: agents.http, https: agents.https },
-      request: requestWithRawPath(request.target.path) as never,
-      retry: { limit: 0 },
-      throwHttpErrors: false,
-      followRedirect: false,
-      decompress: false,
+      ...transportOptions(agents, request),
       responseType: 'buffer',
-      timeout: { connect: Math.min(15_000, request.timeoutMs), socket: request.timeoutMs },
     });
     // Never buffer more than the limit: a hostile or broken server could send without end.
     pending.on('downloadProgress', (progress) => {
@@ -161,13 +171,7 @@ export function openStream(
       method: request.method as 'GET',
       headers: request.headers,
       signal: request.signal,
-      agent: { http: agents.http, https: agents.https },
-      request: requestWithRawPath(request.target.path) as never,
-      retry: { limit: 0 },
-      throwHttpErrors: false,
-      followRedirect: false,
-      decompress: false,
-      timeout: { connect: Math.min(15_000, request.timeoutMs), socket: request.timeoutMs },
+      ...transportOptions(agents, request),
     });
     let settled = false;
     stream.once('error', (error) => {

@@ -1,7 +1,7 @@
 import {
-  OPERATION_NAMES,
   type FaultController,
   type FaultRule,
+  OPERATION_NAMES,
   type OperationName,
 } from './types.ts';
 

@@ -17,7 +17,7 @@ import {
 } from './operations/multipart.ts';
 import { deleteObject, getObject, headObject, putObject } from './operations/objects.ts';
 import { sendError } from './respond.ts';
-import { parseTarget, type Target, lowerCaseHeaders } from './target.ts';
+import { lowerCaseHeaders, parseTarget, type Target } from './target.ts';
 import type { OperationName } from './types.ts';
 
 const HANDLERS: Record<OperationName, (ctx: RequestContext) => Promise<void>> = {

@@ -1,11 +1,14 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { base64ToMd5Hex } from '../../checksum/md5.ts';
+import type { Blob } from '../blob-store.ts';
+import { receiveInto } from '../body.ts';
 import type { RequestContext } from '../context.ts';
 import {
   EmulatorError,
   entityTooLarge,
   invalidArgument,
   invalidDigestMalformed,
+  invalidDigestMismatch,
   missingContentLength,
   noSuchUpload,
 } from '../errors.ts';
@@ -168,3 +171,47 @@ export const incompleteBody = () =>
     'IncompleteBody',
     'You did not provide the number of bytes specified by the Content-Length HTTP header.',
   );
+
+/** A request body in the store, after its declared length and Content-MD5 were checked. */
+export interface CheckedBody {
+  blob: Blob;
+  size: number;
+  /** Uppercase hex MD5 (from the bytes, or on the fast path from Content-MD5). */
+  md5Hex: string;
+  md5Base64: string;
+  crc64: bigint | undefined;
+}
+
+/**
+ * Receive the body of an UploadPart or PutObject into the store, hashing as it arrives, and
+ * refuse it (nothing stored) when it is shorter than declared or does not match Content-MD5.
+ */
+export async function receiveCheckedBody(
+  ctx: RequestContext,
+  limits: { allowChunked: boolean; max: number },
+): Promise<CheckedBody> {
+  const { store, verifyContent } = ctx.env;
+  const length = declaredLength(ctx, limits);
+  const expectedMd5 = declaredMd5(ctx.headers);
+  const writer = store.createWriter();
+  const received = await receiveInto(
+    ctx.body,
+    writer,
+    // Fast path: trust Content-MD5 for the ETag; hash only when there is nothing to trust.
+    { md5: verifyContent || expectedMd5 === undefined, crc: verifyContent },
+    limits.max,
+    entityTooLarge,
+  );
+  const md5Hex = received.md5?.toString('hex').toUpperCase() ?? (expectedMd5 as string);
+  const md5Base64 = Buffer.from(md5Hex, 'hex').toString('base64');
+  if (length !== undefined && received.size !== length) {
+    await writer.discard();
+    throw incompleteBody();
+  }
+  if (expectedMd5 !== undefined && md5Hex !== expectedMd5) {
+    await writer.discard();
+    throw invalidDigestMismatch(md5Base64);
+  }
+  const blob = await writer.commit();
+  return { blob, size: received.size, md5Hex, md5Base64, crc64: received.crc64 };
+}

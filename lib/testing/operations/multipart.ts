@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { crc64CombineAll } from '../../checksum/crc64.ts';
 import { childOf, listOf, parseXml, textOf } from '../../oss/xml.ts';
-import { drain, readAll, receiveInto } from '../body.ts';
+import { drain, readAll, } from '../body.ts';
 import { type RequestContext, serverNow } from '../context.ts';
 import {
-  entityTooLarge,
   entityTooSmall,
   fileAlreadyExists,
   invalidArgument,
@@ -22,14 +21,13 @@ import { answerEtag, crcHeader, sendEmpty, sendXml } from '../respond.ts';
 import { newUploadId, type StoredPart, sortedUploads } from '../state.ts';
 import {
   completeOverrides,
-  declaredLength,
   declaredMd5,
   findUpload,
   forbidOverwrite,
-  incompleteBody,
   integerParam,
   keyEncoder,
   metadataFrom,
+  receiveCheckedBody,
   requireObjectKey,
   sseHeaders,
 } from './common.ts';
@@ -78,32 +76,14 @@ function partNumberOf(ctx: RequestContext): number {
 
 export async function uploadPart(ctx: RequestContext): Promise<void> {
   const key = requireObjectKey(ctx);
-  const { world, store, verifyContent } = ctx.env;
+  const { world, store } = ctx.env;
   const bucket = world.bucket(ctx.bucket);
   const partNumber = partNumberOf(ctx);
   const upload = findUpload(ctx, bucket, key);
-  const length = declaredLength(ctx, { allowChunked: false, max: MAX_PART_SIZE });
-  const expectedMd5 = declaredMd5(ctx.headers);
-
-  const writer = store.createWriter();
-  const received = await receiveInto(
-    ctx.body,
-    writer,
-    // Fast path: trust Content-MD5 for the ETag; hash only when there is nothing to trust.
-    { md5: verifyContent || expectedMd5 === undefined, crc: verifyContent },
-    MAX_PART_SIZE,
-    entityTooLarge,
-  );
-  const md5Hex = received.md5?.toString('hex').toUpperCase() ?? expectedMd5!;
-  if (received.size !== length) {
-    await writer.discard();
-    throw incompleteBody();
-  }
-  if (expectedMd5 !== undefined && md5Hex !== expectedMd5) {
-    await writer.discard();
-    throw invalidDigestMismatch(Buffer.from(md5Hex, 'hex').toString('base64'));
-  }
-  const blob = await writer.commit();
+  const { blob, size, md5Hex, crc64 } = await receiveCheckedBody(ctx, {
+    allowChunked: false,
+    max: MAX_PART_SIZE,
+  });
   // Complete or Abort may have run while the body was arriving.
   if (bucket.uploads.get(upload.uploadId) !== upload) {
     store.release(blob);
@@ -112,9 +92,9 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
   const part: StoredPart = {
     partNumber,
     blob,
-    size: received.size,
+    size,
     etag: md5Hex,
-    crc64: received.crc64,
+    crc64,
     lastModified: serverNow(ctx.env),
   };
   world.setPart(upload, part);

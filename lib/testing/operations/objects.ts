@@ -1,11 +1,9 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { readSegments } from '../blob-store.ts';
-import { drain, receiveInto } from '../body.ts';
+import { drain, } from '../body.ts';
 import { type RequestContext, serverNow } from '../context.ts';
 import {
-  entityTooLarge,
   fileAlreadyExists,
-  invalidDigestMismatch,
   invalidRange,
   MAX_OBJECT_SIZE,
   noSuchKey,
@@ -14,44 +12,24 @@ import { resolveRange } from '../range.ts';
 import { answerEtag, crcHeader, sendEmpty, sendStream } from '../respond.ts';
 import type { StoredObject } from '../state.ts';
 import {
-  declaredLength,
-  declaredMd5,
   forbidOverwrite,
-  incompleteBody,
   metadataFrom,
   objectHeaders,
+  receiveCheckedBody,
   requireObjectKey,
 } from './common.ts';
 
 export async function putObject(ctx: RequestContext): Promise<void> {
   const key = requireObjectKey(ctx);
-  const { world, store, verifyContent } = ctx.env;
+  const { world, store } = ctx.env;
   const bucket = world.bucket(ctx.bucket);
   const headers = metadataFrom(ctx.headers);
   const forbid = forbidOverwrite(ctx.headers);
   if (forbid && bucket.objects.has(key)) throw fileAlreadyExists('0026-00000002');
-  const length = declaredLength(ctx, { allowChunked: true, max: MAX_OBJECT_SIZE });
-  const expectedMd5 = declaredMd5(ctx.headers);
-
-  const writer = store.createWriter();
-  const received = await receiveInto(
-    ctx.body,
-    writer,
-    { md5: verifyContent || expectedMd5 === undefined, crc: verifyContent },
-    MAX_OBJECT_SIZE,
-    entityTooLarge,
-  );
-  const md5Hex = received.md5?.toString('hex').toUpperCase() ?? expectedMd5!;
-  const md5Base64 = Buffer.from(md5Hex, 'hex').toString('base64');
-  if (length !== undefined && received.size !== length) {
-    await writer.discard();
-    throw incompleteBody();
-  }
-  if (expectedMd5 !== undefined && md5Hex !== expectedMd5) {
-    await writer.discard();
-    throw invalidDigestMismatch(md5Base64);
-  }
-  const blob = await writer.commit();
+  const { blob, size, md5Hex, md5Base64, crc64 } = await receiveCheckedBody(ctx, {
+    allowChunked: true,
+    max: MAX_OBJECT_SIZE,
+  });
   // Another writer may have created the object while this body was arriving.
   if (forbid && bucket.objects.has(key)) {
     store.release(blob);
@@ -60,9 +38,9 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   world.setObject(bucket, {
     key,
     segments: [blob],
-    size: received.size,
+    size,
     etag: md5Hex,
-    crc64: received.crc64,
+    crc64,
     type: 'Normal',
     headers,
     lastModified: serverNow(ctx.env),
@@ -71,7 +49,7 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   sendEmpty(ctx, 200, {
     etag: answerEtag(ctx, md5Hex),
     'content-md5': md5Base64,
-    ...crcHeader(ctx, received.crc64),
+    ...crcHeader(ctx, crc64),
   });
 }
 
