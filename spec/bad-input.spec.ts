@@ -3,7 +3,7 @@
  * problem, thrown early (by `new OssClient`, `createUploadStream` or `write`), and nothing
  * reaches the server — the emulator's counters stay at zero.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OssClient } from '../lib/client.ts';
 import {
   OssCredentialsError,
@@ -14,20 +14,12 @@ import {
   OssWriteError,
 } from '../lib/errors.ts';
 import type { OssClientOptions } from '../lib/oss/client-options.ts';
-import { BUCKET, type OssFixture, startOss } from './helpers/oss.ts';
+import { BUCKET, useOss } from './helpers/oss.ts';
 import { findSecrets } from './helpers/reliability/secrets.ts';
 
 const SECRET = 'bad-input-secret-0123456789abcdef';
 
-let oss: OssFixture;
-beforeAll(async () => {
-  oss = await startOss();
-});
-afterAll(() => oss.close());
-beforeEach(() => {
-  oss.emulator.faults.clear();
-  oss.emulator.stats.reset();
-});
+const oss = useOss();
 
 function nothingSent(): void {
   const { stats } = oss.emulator;

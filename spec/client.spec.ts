@@ -1,21 +1,12 @@
 import { inspect } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { md5Base64 } from '../lib/checksum/md5.ts';
 import { OssKeyError, OssResponseError } from '../lib/errors.ts';
-import { BUCKET, md5, type OssFixture, patternBytes, startOss } from './helpers/oss.ts';
+import { BUCKET, md5, patternBytes, useOss } from './helpers/oss.ts';
 
 const MIN_PART = 102_400;
 
-let oss: OssFixture;
-beforeAll(async () => {
-  oss = await startOss();
-});
-afterAll(() => oss.close());
-beforeEach(() => {
-  oss.emulator.faults.clear();
-  oss.emulator.stats.reset();
-  oss.emulator.clock.offsetMs = 0;
-});
+const oss = useOss();
 
 async function rejection(promise: Promise<unknown>): Promise<OssResponseError> {
   const error = await promise.then(

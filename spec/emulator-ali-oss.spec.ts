@@ -4,7 +4,7 @@
  * path-style mode (`sldEnable`).
  */
 import { randomBytes } from 'node:crypto';
-import { writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

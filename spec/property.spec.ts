@@ -7,6 +7,8 @@
  * The seed is printed; rerun a failure with FC_SEED=<seed> (and FC_PATH=<path> to replay the
  * shrunk case). OSS_PROPERTY_RUNS sets the number of runs (default 60).
  */
+
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +16,6 @@ import { crc64 } from '../lib/checksum/crc64.ts';
 import type { FaultRule } from '../lib/testing/index.ts';
 import type { PartEvent } from '../lib/upload-stream.ts';
 import { md5, type OssFixture, patternBytes, startOss } from './helpers/oss.ts';
-import { Readable } from 'node:stream';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

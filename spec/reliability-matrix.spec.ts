@@ -11,12 +11,12 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipeline } from 'node:stream/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type CaseResult,
-  type FaultSpec,
   FAULTS,
+  type FaultSpec,
   type MatrixEnv,
   matrixCases,
   matrixSizes,

@@ -12,7 +12,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { md5Base64 } from '../lib/checksum/md5.ts';
 import { OssUploadError } from '../lib/errors.ts';
 import type { PartEvent } from '../lib/upload-stream.ts';
@@ -21,9 +21,8 @@ import {
   generatedSource,
   hashingTap,
   md5OfObject,
-  type OssFixture,
   patternBytes,
-  startOss,
+  useOss,
 } from './helpers/oss.ts';
 import { sourceOf } from './helpers/reliability/sources.ts';
 
@@ -31,15 +30,7 @@ const PART = 100 * 1024;
 const NODE = join(import.meta.dirname, '..', 'node_modules', '.bin', 'node');
 const CHILD = join(import.meta.dirname, 'fixtures', 'resume-child.ts');
 
-let oss: OssFixture;
-beforeAll(async () => {
-  oss = await startOss();
-});
-afterAll(() => oss.close());
-beforeEach(() => {
-  oss.emulator.faults.clear();
-  oss.emulator.stats.reset();
-});
+const oss = useOss();
 
 /** Rules that are consumed only if a request for one of these parts arrives. */
 function sentinels(partNumbers: number[]): void {

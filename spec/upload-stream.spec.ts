@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   OssAbortError,
   OssIntegrityError,
@@ -13,22 +13,13 @@ import {
   hashingTap,
   md5,
   md5OfObject,
-  type OssFixture,
   patternBytes,
-  startOss,
+  useOss,
 } from './helpers/oss.ts';
 
 const PART = 102_400;
 
-let oss: OssFixture;
-beforeAll(async () => {
-  oss = await startOss();
-});
-afterAll(() => oss.close());
-beforeEach(() => {
-  oss.emulator.faults.clear();
-  oss.emulator.stats.reset();
-});
+const oss = useOss();
 
 async function noUploadsLeft(): Promise<void> {
   expect(await oss.client.listMultipartUploads()).toEqual([]);

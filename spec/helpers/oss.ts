@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { OssClient } from '../../lib/client.ts';
 import type { OssClientOptions } from '../../lib/oss/client-options.ts';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../lib/testing/index.ts';
@@ -12,6 +13,33 @@ export interface OssFixture {
   /** A second client with other options against the same emulator. */
   clientWith(options: Partial<OssClientOptions>): OssClient;
   close(): Promise<void>;
+}
+
+/**
+ * The usual spec set-up: one emulator and client for the file, started before its tests and
+ * closed after them, with faults, stats and the server clock reset before each test. The
+ * returned object stands for the fixture once it has started.
+ */
+export function useOss(
+  emulatorOptions: EmulatorOptions = {},
+  clientOptions: Partial<OssClientOptions> = {},
+): OssFixture {
+  let fixture: OssFixture | undefined;
+  beforeAll(async () => {
+    fixture = await startOss(emulatorOptions, clientOptions);
+  });
+  afterAll(() => fixture?.close());
+  beforeEach(() => {
+    fixture?.emulator.faults.clear();
+    fixture?.emulator.stats.reset();
+    if (fixture) fixture.emulator.clock.offsetMs = 0;
+  });
+  return new Proxy({} as OssFixture, {
+    get(_target, name) {
+      if (!fixture) throw new Error('useOss(): the fixture is used before beforeAll ran');
+      return fixture[name as keyof OssFixture];
+    },
+  });
 }
 
 /** An emulator on 127.0.0.1 and a client pointed at it (path style, V4 by default). */

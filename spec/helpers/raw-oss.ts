@@ -5,7 +5,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { encodeKeyPath, signV1, signV4, uriEncode } from '../../lib/oss/signing/index.ts';
 import type { Credentials, SignableRequest } from '../../lib/oss/signing/types.ts';
-import { parseXml, textOf, childOf } from '../../lib/oss/xml.ts';
+import { childOf, parseXml, textOf } from '../../lib/oss/xml.ts';
 import type { Emulator } from '../../lib/testing/index.ts';
 
 export interface RawRequest {

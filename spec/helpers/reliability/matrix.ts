@@ -19,6 +19,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
+import { updateReadmeSection } from '../../../benchmarks/harness/readme.ts';
 import { crc64 } from '../../../lib/checksum/crc64.ts';
 import type { OssClient } from '../../../lib/client.ts';
 import { OssUploadError } from '../../../lib/errors.ts';
@@ -27,7 +28,6 @@ import type { PartEvent, UploadStream } from '../../../lib/upload-stream.ts';
 import { type OssFixture, patternBytes, startOss } from '../oss.ts';
 import { findSecrets } from './secrets.ts';
 import { type SourceOptions, sourceOf } from './sources.ts';
-import { updateReadmeSection } from '../../../benchmarks/harness/readme.ts';
 
 export const PART = 100 * 1024;
 export const CONCURRENCIES = [1, 4, 16] as const;
