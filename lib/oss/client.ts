@@ -8,10 +8,18 @@ import {
   resolveClientOptions,
 } from './client-options.ts';
 import { buildTarget } from './endpoint.ts';
-import { Agents, type HttpResponse, openStream, type RequestBody, sendOnce } from './http.ts';
+import {
+  Agents,
+  type HttpRequest,
+  type HttpResponse,
+  openStream,
+  type RequestBody,
+  sendOnce,
+} from './http.ts';
 import { validateObjectKey } from './names.ts';
 import { type RetryOptions, withRetry } from './retry.ts';
 import { signV1, signV4 } from './signing/index.ts';
+import type { Credentials } from './signing/types.ts';
 import { buildXml, childOf, listOf, parseXml, textOf, type XmlNode } from './xml.ts';
 
 export interface CallOptions {
@@ -177,10 +185,15 @@ export class OssTransport {
     this.#agents.destroy();
   }
 
-  async #signedRequest(spec: RequestSpec, attemptHeaders: Record<string, string>) {
+  async #signedRequest(
+    spec: RequestSpec,
+    attemptHeaders: Record<string, string>,
+    onCredentials: (used: Credentials) => void,
+  ) {
     const { options } = this;
     const query = spec.query ?? {};
     const creds = await options.credentials.get();
+    onCredentials(creds);
     const signable = {
       method: spec.method,
       bucket: options.bucket,
@@ -207,7 +220,7 @@ export class OssTransport {
    * A repaired error earns one immediate retry: the clock offset corrected from the server's
    * Date after RequestTimeTooSkewed, or refreshed credentials after an expired STS token.
    */
-  #repairer() {
+  #repairer(usedCredentials: () => Credentials | undefined) {
     let skewRepaired = false;
     let tokenRefreshed = false;
     return (error: unknown): boolean => {
@@ -221,7 +234,9 @@ export class OssTransport {
       }
       const expired = error.ossCode === 'SecurityTokenExpired' || error.ec === '0002-00000007';
       if (expired && this.options.credentials.refreshable && !tokenRefreshed) {
-        this.options.credentials.invalidate();
+        // Only the credentials this attempt signed with are stale: requests failing together
+        // must not make the provider fetch once each.
+        this.options.credentials.invalidate(usedCredentials());
         tokenRefreshed = true;
         return true;
       }
@@ -229,20 +244,33 @@ export class OssTransport {
     };
   }
 
-  async #send(spec: RequestSpec, check?: (response: HttpResponse) => void): Promise<HttpResponse> {
-    const baseHeaders = lowerCaseHeaders(spec.headers);
+  /** Sign and send under the retry policy; every attempt is signed afresh. */
+  #attempts<T>(
+    spec: RequestSpec,
+    headers: Record<string, string>,
+    send: (request: HttpRequest) => Promise<T>,
+  ): Promise<T> {
+    let used: Credentials | undefined;
     return withRetry(
       async (attemptNumber) => {
         spec.onAttempt?.(attemptNumber);
-        const request = await this.#signedRequest(spec, { ...baseHeaders });
-        const response = await sendOnce(this.#agents, request);
-        check?.(response);
-        return response;
+        const request = await this.#signedRequest(spec, { ...headers }, (c) => {
+          used = c;
+        });
+        return send(request);
       },
       spec.retry ?? this.options.retry,
       spec.signal,
-      this.#repairer(),
+      this.#repairer(() => used),
     );
+  }
+
+  #send(spec: RequestSpec, check?: (response: HttpResponse) => void): Promise<HttpResponse> {
+    return this.#attempts(spec, lowerCaseHeaders(spec.headers), async (request) => {
+      const response = await sendOnce(this.#agents, request);
+      check?.(response);
+      return response;
+    });
   }
 
   #validKey(key: string): string {
@@ -499,21 +527,15 @@ export class OssTransport {
     };
     const headers = lowerCaseHeaders(options.headers);
     if (options.range) headers.range = options.range;
-    return withRetry(
-      async () => {
-        const request = await this.#signedRequest(spec, { ...headers });
-        const opened = await openStream(this.#agents, request);
-        const head = headFrom({
-          status: opened.status,
-          headers: opened.headers,
-          body: Buffer.alloc(0),
-        });
-        return { ...head, status: opened.status, body: opened.stream };
-      },
-      options.retry ?? this.options.retry,
-      options.signal,
-      this.#repairer(),
-    );
+    return this.#attempts(spec, headers, async (request) => {
+      const opened = await openStream(this.#agents, request);
+      const head = headFrom({
+        status: opened.status,
+        headers: opened.headers,
+        body: Buffer.alloc(0),
+      });
+      return { ...head, status: opened.status, body: opened.stream };
+    });
   }
 
   /** Convenience for tests and small objects: the whole body in memory. */

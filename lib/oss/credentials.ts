@@ -83,8 +83,12 @@ export class CredentialsSource {
     return this.#pending;
   }
 
-  /** Forget the cached answer so the next request asks the provider again. */
-  invalidate(): void {
-    this.#current = this.#provider ? undefined : this.#current;
+  /**
+   * Forget the cached answer so the next request asks the provider again — unless `stale` is
+   * given and the cache already holds newer credentials.
+   */
+  invalidate(stale?: Credentials): void {
+    if (this.#provider && (stale === undefined || this.#current === stale))
+      this.#current = undefined;
   }
 }
