@@ -252,6 +252,7 @@ export class UploadStream extends Writable {
   }
 
   #emitProgress(): void {
+    if (this.listenerCount('progress') === 0) return;
     let onWire = 0;
     for (const sent of this.#onWire.values()) onWire += sent;
     const event: ProgressEvent = {
