@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import got from 'got';
+import { rawPut } from './contenders/raw-put.ts';
 
 const PART = 8 * 1024 * 1024;
 
@@ -20,21 +21,6 @@ async function startSink(): Promise<http.Server> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return server;
-}
-
-function rawPut(url: string, body: Buffer, agent: http.Agent): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method: 'PUT', agent, headers: { 'content-length': body.length } },
-      (res) => {
-        res.resume();
-        res.on('end', resolve);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 function* views(body: Buffer, size: number): Generator<Buffer> {

@@ -37,8 +37,6 @@ import {
   type ContenderResult,
   generatedSource,
 } from './contenders/common.ts';
-import { updateReadmeSection } from './harness/readme.ts';
-import { measureHashRates } from './hash-rates.ts';
 import { type CaseSpec, libId, type Mode, planCases, SIZES } from './harness/plan.ts';
 import {
   type ContenderOutcome,
@@ -48,9 +46,11 @@ import {
   startServer,
 } from './harness/processes.ts';
 import { type ProfileSummary, summariseProfiles } from './harness/profile.ts';
+import { updateReadmeSection } from './harness/readme.ts';
 import { renderMarkdown } from './harness/report.ts';
-import { evaluateTargets, type TargetResult } from './harness/targets.ts';
 import { GiB, MiB, type Stat, stat } from './harness/stats.ts';
+import { evaluateTargets, type TargetResult } from './harness/targets.ts';
+import { measureHashRates } from './hash-rates.ts';
 
 export interface RunRecord {
   round: number;

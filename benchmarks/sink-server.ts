@@ -30,8 +30,8 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
-import { isIP } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 
 export type Dialect = 'oss' | 's3';

@@ -4,22 +4,7 @@
  */
 import http from 'node:http';
 import { contender } from './common.ts';
-
-function put(url: string, body: Buffer, agent: http.Agent): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method: 'PUT', agent, headers: { 'content-length': body.length } },
-      (res) => {
-        res.resume();
-        res.once('end', () => resolve(res.statusCode ?? 0));
-        res.once('error', reject);
-      },
-    );
-    req.once('error', reject);
-    req.end(body);
-  });
-}
+import { rawPut as put } from './raw-put.ts';
 
 await contender('node:http PUT (limit)', async (config) => {
   const partSize = config.partSize ?? 8 * 1024 * 1024;

@@ -4,8 +4,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type ContenderConfig, type ContenderResult, RESULT_MARKER } from '../contenders/common.ts';
 import type { ServerInfo } from '../contenders/common.ts';
+import { type ContenderConfig, type ContenderResult, RESULT_MARKER } from '../contenders/common.ts';
 
 const live = new Set<ChildProcess>();
 

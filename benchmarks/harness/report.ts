@@ -1,8 +1,8 @@
 /** The generated Markdown report (benchmarks/results/results.md), included by the README. */
 import type { BenchmarkDocument, CaseResult } from '../run.ts';
 import { type CaseSpec, documentedBound, type Group, libId, SIZES, sourceId } from './plan.ts';
-import { aboveIdle } from './targets.ts';
 import { formatBytes, MiB, type Stat } from './stats.ts';
+import { aboveIdle } from './targets.ts';
 
 function num(x: number | undefined, digits = 0): string {
   return x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits);
