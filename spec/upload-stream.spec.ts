@@ -425,6 +425,67 @@ describe('upload stream: retries and integrity', () => {
     await noUploadsLeft();
   });
 
+  it('fails on a wrong object CRC-64 from Complete and deletes the object', async () => {
+    oss.emulator.faults.add({ operation: 'CompleteMultipartUpload', kind: 'wrong-crc' });
+    const data = patternBytes(3 * PART + 11);
+    const error = await failure(
+      oss.client.upload('object-crc', chunked(data, 65_536), { partSize: PART }),
+    );
+    expect(error).toBeInstanceOf(OssUploadError);
+    const cause = (error as OssUploadError).cause as OssIntegrityError;
+    expect(cause).toBeInstanceOf(OssIntegrityError);
+    expect(cause.check).toBe('object-crc64');
+    expect((error as OssUploadError).cleanedUp).toBe(true);
+    expect(oss.emulator.headObject('test-bucket', 'object-crc')).toBeUndefined();
+    await noUploadsLeft();
+  });
+
+  it('keeps an object with a wrong CRC-64 only when told to, and says so', async () => {
+    oss.emulator.faults.add({ operation: 'CompleteMultipartUpload', kind: 'wrong-crc' });
+    const error = await failure(
+      oss.client.upload('object-crc-kept', chunked(patternBytes(2 * PART + 1), 65_536), {
+        partSize: PART,
+        deleteOnIntegrityError: false,
+      }),
+    );
+    expect((error as OssUploadError).cause).toBeInstanceOf(OssIntegrityError);
+    expect((error as OssUploadError).cleanedUp).toBe(false);
+    expect(oss.emulator.headObject('test-bucket', 'object-crc-kept')).toBeDefined();
+  });
+
+  it('retries a part answered with a wrong CRC-64, then fails cleanly if it persists', async () => {
+    oss.emulator.faults.add({
+      operation: 'UploadPart',
+      partNumber: 2,
+      kind: 'wrong-crc',
+      times: Number.POSITIVE_INFINITY,
+    });
+    const error = await failure(
+      oss.client.upload('part-crc', chunked(patternBytes(3 * PART), 65_536), { partSize: PART }),
+    );
+    const cause = (error as OssUploadError).cause as OssIntegrityError;
+    expect(cause.check).toBe('crc64');
+    expect(cause.partNumber).toBe(2);
+    expect(oss.emulator.stats.requests.UploadPart).toBeGreaterThanOrEqual(3 + 2);
+    expect(oss.emulator.headObject('test-bucket', 'part-crc')).toBeUndefined();
+    await noUploadsLeft();
+  });
+
+  it('deletes a single-request object whose CRC-64 stays wrong', async () => {
+    oss.emulator.faults.add({
+      operation: 'PutObject',
+      kind: 'wrong-crc',
+      times: Number.POSITIVE_INFINITY,
+    });
+    const error = await failure(
+      oss.client.upload('put-crc', chunked(patternBytes(1000), 100), { partSize: PART }),
+    );
+    expect(((error as OssUploadError).cause as OssIntegrityError).check).toBe('crc64');
+    expect(oss.emulator.stats.requests.PutObject).toBe(3);
+    expect((error as OssUploadError).cleanedUp).toBe(true);
+    expect(oss.emulator.headObject('test-bucket', 'put-crc')).toBeUndefined();
+  });
+
   it('accepts a Complete whose response was lost, after checking the object by HEAD', async () => {
     oss.emulator.faults.add({ operation: 'CompleteMultipartUpload', kind: 'drop-response' });
     const data = patternBytes(3 * PART + 5);
