@@ -13,7 +13,11 @@ export class OssClient extends OssTransport {
    * are validated here, before anything is sent.
    */
   createUploadStream(key: string, options?: UploadOptions): UploadStream {
-    return new UploadStream(this, validateObjectKey(key), resolveUploadOptions(options));
+    return new UploadStream(
+      this,
+      validateObjectKey(key),
+      resolveUploadOptions(options, this.options.retry),
+    );
   }
 
   /** Promise form: stream `source` into `key`. Rejects with one OssUploadError on failure. */

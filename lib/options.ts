@@ -146,7 +146,10 @@ function stringRecord(name: string, value: unknown): Record<string, string> {
 }
 
 /** Validate every option (its name in each message), apply defaults, map to headers. */
-export function resolveUploadOptions(options: unknown): ResolvedUploadOptions {
+export function resolveUploadOptions(
+  options: unknown,
+  clientRetry?: RetryOptions,
+): ResolvedUploadOptions {
   if (options === undefined) options = {};
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new OssOptionError('options', `expected an object, got ${describeType(options)}`);
@@ -186,7 +189,13 @@ export function resolveUploadOptions(options: unknown): ResolvedUploadOptions {
     objectHeaders[`x-oss-meta-${name.toLowerCase()}`] = value;
   }
   if (o.contentType !== undefined) {
-    objectHeaders['content-type'] = stringRecord('contentType', { v: o.contentType }).v as string;
+    if (typeof o.contentType !== 'string' || o.contentType === '' || /[\r\n]/.test(o.contentType)) {
+      throw new OssOptionError(
+        'contentType',
+        `expected a non-empty string without CR or LF, got ${describeType(o.contentType)}`,
+      );
+    }
+    objectHeaders['content-type'] = o.contentType;
   }
   const storageClass = oneOf('storageClass', o.storageClass, STORAGE_CLASSES);
   if (storageClass) objectHeaders['x-oss-storage-class'] = storageClass;
@@ -248,7 +257,8 @@ export function resolveUploadOptions(options: unknown): ResolvedUploadOptions {
     ),
     objectHeaders,
     completeHeaders,
-    retry: o.retry === undefined ? undefined : validateRetryOptions(o.retry, 'retry'),
+    // Limits not given here are the client's, as documented.
+    retry: o.retry === undefined ? undefined : validateRetryOptions(o.retry, 'retry', clientRetry),
     checkCrc64: boolean('checkCrc64', o.checkCrc64, UPLOAD_DEFAULTS.checkCrc64),
     deleteOnIntegrityError: boolean(
       'deleteOnIntegrityError',

@@ -289,17 +289,18 @@ export class UploadStream extends Writable {
     this.#heldBytes += part.allocated;
     this.#noteHeld();
     const held = part.allocated;
+    const settled = () => {
+      this.#inFlight--;
+      this.#heldBytes -= held;
+      this.#tasks.delete(task);
+    };
     const task = this.#uploadPart(part).then(
       () => {
-        this.#inFlight--;
-        this.#heldBytes -= held;
-        this.#tasks.delete(task);
+        settled();
         this.#slotFreed();
       },
       (error) => {
-        this.#inFlight--;
-        this.#heldBytes -= held;
-        this.#tasks.delete(task);
+        settled();
         this.#fail(error, this.#initiateFailed ? undefined : part.partNumber);
       },
     );

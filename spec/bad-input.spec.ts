@@ -157,7 +157,7 @@ describe('upload options: thrown by createUploadStream, naming the option', () =
     ['a header value with CRLF', { headers: { 'x-a': 'b\r\nx-evil: 1' } }, 'headers.x-a'],
     ['a metadata name with a space', { meta: { 'bad name': 'v' } }, 'meta.bad name'],
     ['a numeric metadata value', { meta: { a: 1 } }, 'meta.a'],
-    ['a numeric contentType', { contentType: 5 }, 'contentType.v'],
+    ['a numeric contentType', { contentType: 5 }, 'contentType'],
     ['an unknown storage class', { storageClass: 'Cold' }, 'storageClass'],
     ['an unknown acl', { acl: 'secret' }, 'acl'],
     ['an unknown encryption', { serverSideEncryption: 'DES' }, 'serverSideEncryption'],

@@ -80,3 +80,24 @@ describe('upload options', () => {
     });
   });
 });
+
+describe('upload retry options', () => {
+  it("takes the limits it does not set from the client's", () => {
+    const client = { maxAttempts: 5, baseDelayMs: 50, maxDelayMs: 1000 };
+    expect(resolveUploadOptions({ retry: { baseDelayMs: 10 } }, client).retry).toEqual({
+      maxAttempts: 5,
+      baseDelayMs: 10,
+      maxDelayMs: 1000,
+    });
+    expect(resolveUploadOptions({}, client).retry).toBeUndefined();
+  });
+
+  it.each([5, '', 'text/plain\r\nx-evil: 1'])(
+    'rejects contentType %j naming the option',
+    (contentType) => {
+      expect(() => resolveUploadOptions({ contentType })).toThrow(
+        expect.objectContaining({ option: 'contentType' }),
+      );
+    },
+  );
+});

@@ -19,8 +19,13 @@ export interface RetryOptions {
 
 export const DEFAULT_RETRY: RetryOptions = { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 20_000 };
 
-export function validateRetryOptions(value: unknown, option = 'retry'): RetryOptions {
-  if (value === undefined) return DEFAULT_RETRY;
+/** Validate retry limits; the ones not given are taken from `base`. */
+export function validateRetryOptions(
+  value: unknown,
+  option = 'retry',
+  base: RetryOptions = DEFAULT_RETRY,
+): RetryOptions {
+  if (value === undefined) return base;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new OssOptionError(option, 'expected an object { maxAttempts, baseDelayMs, maxDelayMs }');
   }
@@ -28,7 +33,7 @@ export function validateRetryOptions(value: unknown, option = 'retry'): RetryOpt
   for (const name of Object.keys(given)) {
     if (!(name in DEFAULT_RETRY)) throw new OssOptionError(`${option}.${name}`, 'unknown option');
   }
-  const result = { ...DEFAULT_RETRY };
+  const result = { ...base };
   for (const name of Object.keys(DEFAULT_RETRY) as (keyof RetryOptions)[]) {
     const v = given[name];
     if (v === undefined) continue;

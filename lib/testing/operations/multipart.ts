@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { crc64CombineAll } from '../../checksum/crc64.ts';
 import { childOf, listOf, parseXml, textOf } from '../../oss/xml.ts';
-import { drain, readAll, } from '../body.ts';
+import { drain, readAll } from '../body.ts';
 import { type RequestContext, serverNow } from '../context.ts';
 import {
   entityTooSmall,

@@ -1,13 +1,8 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { readSegments } from '../blob-store.ts';
-import { drain, } from '../body.ts';
+import { drain } from '../body.ts';
 import { type RequestContext, serverNow } from '../context.ts';
-import {
-  fileAlreadyExists,
-  invalidRange,
-  MAX_OBJECT_SIZE,
-  noSuchKey,
-} from '../errors.ts';
+import { fileAlreadyExists, invalidRange, MAX_OBJECT_SIZE, noSuchKey } from '../errors.ts';
 import { resolveRange } from '../range.ts';
 import { answerEtag, crcHeader, sendEmpty, sendStream } from '../respond.ts';
 import type { StoredObject } from '../state.ts';
