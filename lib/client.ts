@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { resolveUploadOptions, type UploadOptions } from './options.ts';
-import { OssTransport } from './oss/client.ts';
+import { OssTransport } from './oss/transport.ts';
 import { validateObjectKey } from './oss/names.ts';
 import { type UploadResult, UploadStream } from './upload-stream.ts';
 

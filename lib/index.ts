@@ -12,7 +12,7 @@ export type {
   ObjectHead,
   PartResult,
   PutObjectResult,
-} from './oss/client.ts';
+} from './oss/types.ts';
 export type { RetryOptions } from './oss/retry.ts';
 export type { Credentials } from './oss/signing/types.ts';
 export { MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, partSizeFor } from './parts/part-size.ts';

@@ -14,7 +14,8 @@ import {
   OssWriteError,
 } from './errors.ts';
 import type { ResolvedUploadOptions } from './options.ts';
-import type { ListedPart, OssTransport } from './oss/client.ts';
+import type { OssTransport } from './oss/transport.ts';
+import type { ListedPart } from './oss/types.ts';
 import { PartBuffer, SegmentPool } from './parts/part-buffer.ts';
 import { MAX_PARTS, partSizeFor, partSizeForLength } from './parts/part-size.ts';
 import { PartLedger } from './parts/ledger.ts';

@@ -5,10 +5,8 @@ import got, { type Response } from 'got';
 import { OssAbortError, OssNetworkError, OssTimeoutError, OssXmlError } from '../errors.ts';
 import type { RequestTarget } from './endpoint.ts';
 import { parseErrorResponse } from './response.ts';
+import type { RequestBody } from './types.ts';
 import { MAX_XML_BYTES } from './xml.ts';
-
-/** A request body that can be replayed on every attempt without copying its bytes. */
-export type RequestBody = Buffer | readonly Buffer[];
 
 export interface HttpRequest {
   operation: string;

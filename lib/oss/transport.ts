@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import { parseCrc64 } from '../checksum/crc64.ts';
 import { etagToMd5Hex } from '../checksum/md5.ts';
 import { OssIntegrityError, OssResponseError } from '../errors.ts';
@@ -8,102 +7,26 @@ import {
   resolveClientOptions,
 } from './client-options.ts';
 import { buildTarget } from './endpoint.ts';
-import {
-  Agents,
-  type HttpRequest,
-  type HttpResponse,
-  openStream,
-  type RequestBody,
-  sendOnce,
-} from './http.ts';
+import { Agents, type HttpRequest, type HttpResponse, openStream, sendOnce } from './http.ts';
 import { validateObjectKey } from './names.ts';
-import { type RetryOptions, withRetry } from './retry.ts';
+import { withRetry } from './retry.ts';
 import { signV1, signV4 } from './signing/index.ts';
 import type { Credentials } from './signing/types.ts';
+import type {
+  CallOptions,
+  CompletedPart,
+  CompleteOptions,
+  CompleteResult,
+  GetObjectResult,
+  ListedPart,
+  ListedUpload,
+  ObjectHead,
+  PartResult,
+  PutObjectResult,
+  RequestBody,
+  UploadPartOptions,
+} from './types.ts';
 import { buildXml, childOf, listOf, parseXml, textOf, type XmlNode } from './xml.ts';
-
-export interface CallOptions {
-  signal?: AbortSignal | undefined;
-  /** Retry limits for this call (default: the client's). */
-  retry?: RetryOptions | undefined;
-  /** Extra request headers (lower- or mixed-case names). */
-  headers?: Record<string, string> | undefined;
-}
-
-export interface UploadPartOptions extends CallOptions {
-  /** Base64 MD5 of the body; sent as Content-MD5 and compared with the returned ETag. */
-  contentMd5?: string | undefined;
-  /** CRC-64 of the body; compared with x-oss-hash-crc64ecma when the server sends it. */
-  crc64?: bigint | undefined;
-  onUploadProgress?: ((bytesSent: number) => void) | undefined;
-}
-
-export interface PartResult {
-  partNumber: number;
-  etag: string;
-  /** Decimal CRC-64 the server computed, when it sent one. */
-  crc64: string | undefined;
-}
-
-export interface PutObjectResult {
-  etag: string;
-  crc64: string | undefined;
-  versionId: string | undefined;
-}
-
-export interface CompletedPart {
-  partNumber: number;
-  etag: string;
-}
-
-export interface CompleteResult {
-  bucket: string;
-  key: string;
-  etag: string;
-  crc64: string | undefined;
-  location: string | undefined;
-  versionId: string | undefined;
-  /** True when the response was lost and the object was confirmed by HeadObject instead. */
-  recoveredByHead: boolean;
-}
-
-export interface CompleteOptions extends CallOptions {
-  /** Used when a retried Complete answers NoSuchUpload: the object counts as completed by
-   * our earlier attempt only if HeadObject matches all of these. */
-  expect?: { partCount: number; crc64?: string | undefined; size?: number | undefined } | undefined;
-}
-
-export interface ListedPart {
-  partNumber: number;
-  etag: string;
-  size: number;
-  lastModified: string | undefined;
-  crc64: string | undefined;
-}
-
-export interface ListedUpload {
-  key: string;
-  uploadId: string;
-  initiated: string | undefined;
-}
-
-export interface ObjectHead {
-  contentLength: number;
-  etag: string;
-  crc64: string | undefined;
-  objectType: string | undefined;
-  contentType: string | undefined;
-  lastModified: string | undefined;
-  storageClass: string | undefined;
-  /** x-oss-meta-* values, keyed without the prefix. */
-  meta: Record<string, string>;
-  headers: Record<string, string | undefined>;
-}
-
-export interface GetObjectResult extends ObjectHead {
-  status: number;
-  body: Readable;
-}
 
 interface RequestSpec extends CallOptions {
   operation: string;
@@ -112,8 +35,6 @@ interface RequestSpec extends CallOptions {
   query?: Record<string, string>;
   body?: RequestBody | undefined;
   onUploadProgress?: ((bytesSent: number) => void) | undefined;
-  /** Told the 1-based number of each attempt as it starts. */
-  onAttempt?: ((attemptNumber: number) => void) | undefined;
 }
 
 function lowerCaseHeaders(headers: Record<string, string> | undefined): Record<string, string> {
