@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
-/** Run `node lib/cli/main-job.ts` (what `npm start` runs) and collect its output. */
+/** Run `node examples/main-job/index.ts` (what `npm start` runs) and collect its output. */
 function runMainJob(args: string[]) {
-  const child = spawn('node_modules/.bin/node', ['lib/cli/main-job.ts', ...args], {
+  const child = spawn('node_modules/.bin/node', ['examples/main-job/index.ts', ...args], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -17,7 +18,7 @@ function runMainJob(args: string[]) {
   });
 }
 
-describe('npm start (lib/cli/main-job.ts)', () => {
+describe('npm start (examples/main-job/index.ts)', () => {
   it('streams a generated payload through the emulator, reads it back and verifies it', async () => {
     const run = await runMainJob(['--size', '64MiB', '--part-size', '4MiB']);
     expect(run.stderr).not.toMatch(/fail|error/i);
@@ -43,9 +44,13 @@ describe('npm start (lib/cli/main-job.ts)', () => {
     );
   });
 
-  it('is the package start script', async () => {
+  it('is the package start script, and does not ship in the package', async () => {
     const { default: pkg } = await import('../package.json', { with: { type: 'json' } });
-    expect(pkg.scripts.start).toBe('node lib/cli/main-job.ts');
+    expect(pkg.scripts.start).toBe('node examples/main-job/index.ts');
+    // The package ships dist/, compiled from lib/ only: the demo lives outside it.
+    const { default: tsconfig } = await import('../tsconfig.json', { with: { type: 'json' } });
+    expect(tsconfig.include).toEqual(['lib']);
+    expect(existsSync('lib/cli/main-job.ts')).toBe(false);
   });
 
   it('rejects a bad --size with exit 2', async () => {

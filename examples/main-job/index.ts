@@ -10,18 +10,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { OssClient } from '../client.ts';
-import type { GetObjectResult } from '../oss/client.ts';
-import { type Emulator, startEmulator } from '../testing/index.ts';
-import type { UploadResult } from '../upload-stream.ts';
-import { parseConcurrency, parsePartSize } from './args.ts';
-import { Digest } from './digest.ts';
-import { ExitCode, exitCodeFor } from './exit-codes.ts';
+import { parseConcurrency, parsePartSize } from '../../lib/cli/args.ts';
+import { Digest } from '../../lib/cli/digest.ts';
+import { ExitCode, exitCodeFor } from '../../lib/cli/exit-codes.ts';
+import { progressMode, UploadProgress } from '../../lib/cli/progress.ts';
+import { summaryText } from '../../lib/cli/summary.ts';
+import { pipeUpload, trapInterrupts } from '../../lib/cli/transfer.ts';
+import { formatBytes, formatElapsed, formatRate, parseSize } from '../../lib/cli/units.ts';
+import { type GetObjectResult, OssClient, type UploadResult } from '../../lib/index.ts';
+import { type Emulator, startEmulator } from '../../lib/testing/index.ts';
 import { generatedPayload } from './payload.ts';
-import { progressMode, UploadProgress } from './progress.ts';
-import { summaryText } from './summary.ts';
-import { pipeUpload, trapInterrupts } from './transfer.ts';
-import { formatBytes, formatElapsed, formatRate, parseSize } from './units.ts';
 
 const BUCKET = 'test-bucket';
 
