@@ -42,7 +42,8 @@ describe('upload options', () => {
     [{ retry: { maxAttempts: 0 } }, 'retry.maxAttempts'],
     [{ retry: { tries: 3 } }, 'retry.tries'],
     [{ hashing: 'gpu' }, 'hashing'],
-    [{ resume: {} }, 'resume'],
+    [{ resume: {} }, 'resume.uploadId'],
+    [{ resume: 'newest' }, 'resume'],
     [{ partsize: 1 }, 'partsize'],
   ])('rejects %j naming %s', (options, name) => {
     const error = optionError(options);

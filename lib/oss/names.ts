@@ -1,7 +1,10 @@
 import { OssKeyError, OssOptionError } from '../errors.ts';
+import { isValidBucketName, MAX_KEY_BYTES, objectKeyProblem } from '../limits.ts';
+import { describeType } from '../validate.ts';
 
-/** OSS limits object keys to 1..1023 bytes of UTF-8 (oss-protocol.md §1.4). */
-export const MAX_KEY_BYTES = 1023;
+export { MAX_KEY_BYTES };
+// Moved to lib/validate.ts; re-exported for the modules that still import it from here.
+export { describeType };
 
 /**
  * Enforce the key rules before any request is sent, so a bad key costs no round trip and
@@ -12,15 +15,8 @@ export function validateObjectKey(key: unknown): string {
   if (typeof key !== 'string') {
     throw new OssKeyError(`expected a string, got ${describeType(key)}`);
   }
-  if (key.length === 0) throw new OssKeyError('the key is empty');
-  if (!key.isWellFormed()) throw new OssKeyError('the key is not valid UTF-8 (lone surrogate)');
-  const bytes = Buffer.byteLength(key, 'utf8');
-  if (bytes > MAX_KEY_BYTES) {
-    throw new OssKeyError(`the key is ${bytes} bytes of UTF-8; the limit is ${MAX_KEY_BYTES}`);
-  }
-  if (key.startsWith('/') || key.startsWith('\\')) {
-    throw new OssKeyError('the key must not start with "/" or "\\"');
-  }
+  const problem = objectKeyProblem(key);
+  if (problem) throw new OssKeyError(problem);
   const control = /[\u0000-\u001f\u007f]/.exec(key);
   if (control) {
     const code = control[0].charCodeAt(0).toString(16).padStart(2, '0');
@@ -34,18 +30,11 @@ export function validateBucketName(bucket: unknown, option = 'bucket'): string {
   if (typeof bucket !== 'string') {
     throw new OssOptionError(option, `expected a string, got ${describeType(bucket)}`);
   }
-  if (!/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(bucket)) {
+  if (!isValidBucketName(bucket)) {
     throw new OssOptionError(
       option,
       `"${bucket}" is not a valid bucket name (3-63 characters of a-z, 0-9 and "-", not starting or ending with "-")`,
     );
   }
   return bucket;
-}
-
-export function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'number' && Number.isNaN(value)) return 'NaN';
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }

@@ -2,49 +2,18 @@ import pRetry from 'p-retry';
 import {
   OssIntegrityError,
   OssNetworkError,
-  OssOptionError,
   OssResponseError,
   OssTimeoutError,
 } from '../errors.ts';
 
-/** Retry limits; the policy itself (what is retried) is fixed by oss-protocol.md §9.2. */
-export interface RetryOptions {
-  /** Attempts in total, including the first. Default 3. */
-  maxAttempts: number;
-  /** Base of the exponential backoff in ms. Default 200. */
-  baseDelayMs: number;
-  /** Cap of one backoff wait in ms. Default 20000. */
-  maxDelayMs: number;
-}
+import type { RetryOptions } from '../validate.ts';
 
-export const DEFAULT_RETRY: RetryOptions = { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 20_000 };
-
-/** Validate retry limits; the ones not given are taken from `base`. */
-export function validateRetryOptions(
-  value: unknown,
-  option = 'retry',
-  base: RetryOptions = DEFAULT_RETRY,
-): RetryOptions {
-  if (value === undefined) return base;
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new OssOptionError(option, 'expected an object { maxAttempts, baseDelayMs, maxDelayMs }');
-  }
-  const given = value as Record<string, unknown>;
-  for (const name of Object.keys(given)) {
-    if (!(name in DEFAULT_RETRY)) throw new OssOptionError(`${option}.${name}`, 'unknown option');
-  }
-  const result = { ...base };
-  for (const name of Object.keys(DEFAULT_RETRY) as (keyof RetryOptions)[]) {
-    const v = given[name];
-    if (v === undefined) continue;
-    const min = name === 'maxAttempts' ? 1 : 0;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-      throw new OssOptionError(`${option}.${name}`, `expected an integer >= ${min}`);
-    }
-    result[name] = v;
-  }
-  return result;
-}
+// Retry limits and their validation moved to lib/validate.ts; re-exported until callers move.
+export {
+  RETRY_DEFAULTS as DEFAULT_RETRY,
+  type RetryOptions,
+  validateRetryOptions,
+} from '../validate.ts';
 
 /** Service codes that are worth another try (throttling, transient server state). */
 const RETRYABLE_CODES = new Set(['RequestTimeout', 'InternalError', 'ServiceUnavailable']);

@@ -1,8 +1,7 @@
-/** OSS limits (oss-protocol.md §4). */
-export const MIN_PART_SIZE = 102_400;
-export const MAX_PART_SIZE = 5 * 1024 ** 3;
-export const MAX_PARTS = 10_000;
-export const MAX_OBJECT_SIZE = MAX_PARTS * MAX_PART_SIZE;
+import { MAX_PART_SIZE, MAX_PARTS } from '../limits.ts';
+
+// The service limits live in lib/limits.ts; re-exported for the modules that import them here.
+export { MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE } from '../limits.ts';
 
 /** Parts per tier of the growth schedule for streams of unknown length. */
 export const PARTS_PER_TIER = 1000;
