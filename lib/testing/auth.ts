@@ -1,6 +1,4 @@
-import type { SignableRequest } from '../oss/signing/types.ts';
-import { v4CanonicalRequest } from '../oss/signing/v4.ts';
-import { expectedSignature, parseAuthorization, signaturesMatch } from '../oss/signing/verify.ts';
+import { timingSafeEqual } from 'node:crypto';
 import {
   accessDenied,
   invalidAccessKeyId,
@@ -10,9 +8,20 @@ import {
   securityTokenExpired,
   signatureDoesNotMatch,
 } from './errors.ts';
+import { parseAuthorization } from './signature/authorization.ts';
+import { spacedHex, wireBytes } from './signature/bytes.ts';
+import { v1Signature, v1StringToSign } from './signature/v1.ts';
+import {
+  effectiveAdditionalHeaders,
+  v4CanonicalRequest,
+  v4Scope,
+  v4Signature,
+  v4StringToSign,
+} from './signature/v4.ts';
+import type { WireRequest } from './signature/wire-request.ts';
 import type { EmulatorCredential } from './types.ts';
 
-/** §4: requests more than 15 minutes away from the server clock are refused. */
+/** OSS refuses requests whose time is more than 15 minutes away from its own clock. */
 export const MAX_SKEW_MS = 15 * 60 * 1000;
 
 export interface AuthPolicy {
@@ -31,20 +40,22 @@ export function parseIsoBasic(value: string): number {
   return Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
 }
 
-function spacedHex(text: string): string {
-  return [...Buffer.from(text, 'utf8')]
-    .map((b) => b.toString(16).toUpperCase().padStart(2, '0'))
-    .join(' ');
+/** Constant-time comparison of two byte strings; a length difference is just false. */
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
 /**
- * §6.7 for the header forms: identify the key, recompute the signature from what was received,
- * then check the STS token and the clock. Throws the OSS error the real service would send.
+ * Header-form authentication: identify the key, recompute the signature from the bytes that
+ * were received, then check the STS token and the clock. Throws the error OSS would answer.
  */
-export function authenticate(req: SignableRequest, policy: AuthPolicy): void {
+export function authenticate(req: WireRequest, policy: AuthPolicy): void {
   const header = req.headers['authorization'];
   if (header === undefined) {
-    if ('OSSAccessKeyId' in req.query || 'x-oss-signature-version' in req.query) {
+    const names = new Set(req.query.map((q) => q.name.toString('latin1')));
+    if (names.has('OSSAccessKeyId') || names.has('x-oss-signature-version')) {
       throw notImplemented('Presigned URL authentication');
     }
     throw accessDenied('You have no right to access this object because of bucket acl.');
@@ -80,19 +91,34 @@ export function authenticate(req: SignableRequest, policy: AuthPolicy): void {
     }
   }
 
-  const expected = expectedSignature(parsed, req, entry.accessKeySecret);
-  if (!signaturesMatch(expected.signature, parsed.signature)) {
-    const extras: Record<string, string> = {
-      OSSAccessKeyId: parsed.accessKeyId,
-      SignatureProvided: parsed.signature,
-      StringToSign: expected.stringToSign,
-    };
-    if (parsed.version === 'v1') {
-      extras['StringToSignBytes'] = spacedHex(expected.stringToSign);
-      throw signatureDoesNotMatch(extras, '0002-00000040');
+  if (parsed.version === 'v1') {
+    const stringToSign = v1StringToSign(req);
+    const expected = v1Signature(stringToSign, entry.accessKeySecret);
+    if (!sameBytes(Buffer.from(expected), Buffer.from(parsed.signature))) {
+      throw signatureDoesNotMatch(
+        {
+          OSSAccessKeyId: parsed.accessKeyId,
+          SignatureProvided: parsed.signature,
+          StringToSign: utf8.decode(stringToSign),
+          StringToSignBytes: spacedHex(stringToSign),
+        },
+        '0002-00000040',
+      );
     }
-    extras['CanonicalRequest'] = v4CanonicalRequest(req, parsed.additionalHeaders);
-    throw signatureDoesNotMatch(extras);
+  } else {
+    const additional = effectiveAdditionalHeaders(req, parsed.additionalHeaders);
+    const canonicalRequest = v4CanonicalRequest(req, additional);
+    const scope = v4Scope(parsed.day, parsed.region, parsed.product);
+    const stringToSign = v4StringToSign(canonicalRequest, requestTimeText, scope);
+    const expected = v4Signature(entry.accessKeySecret, parsed, stringToSign);
+    if (!sameBytes(Buffer.from(expected), Buffer.from(parsed.signature))) {
+      throw signatureDoesNotMatch({
+        OSSAccessKeyId: parsed.accessKeyId,
+        SignatureProvided: parsed.signature,
+        StringToSign: utf8.decode(stringToSign),
+        CanonicalRequest: utf8.decode(canonicalRequest),
+      });
+    }
   }
 
   const token = req.headers['x-oss-security-token'];
@@ -103,7 +129,7 @@ export function authenticate(req: SignableRequest, policy: AuthPolicy): void {
         '0002-00000003',
       );
     }
-    if (!signaturesMatch(token, entry.securityToken)) {
+    if (!sameBytes(wireBytes(token), Buffer.from(entry.securityToken, 'utf8'))) {
       throw invalidSecurityToken('The security token you provided is invalid.', '0002-00000006');
     }
   } else if (token !== undefined) {

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 
 /**
  * What a request addresses. The path is parsed by hand: WHATWG URL parsing would remove `.` and
- * `..` segments (even `%2e%2e`), but OSS keys may legitimately contain them (§1.5).
+ * `..` segments (even `%2e%2e`), but OSS keys may legitimately contain them.
  */
 export interface Target {
   /** Undefined for service-level requests (`/` with no bucket host). */
@@ -10,14 +10,19 @@ export interface Target {
   /** Decoded key; '' for bucket-level requests; undefined when the bytes are not UTF-8. */
   key: string | undefined;
   keyBytes: number;
+  /** The key as percent-decoded path bytes: what signatures cover. */
+  keyRaw: Buffer;
   query: Record<string, string>;
+  /** Every query parameter as percent-decoded bytes, in arrival order (for signatures). */
+  queryRaw: Array<{ name: Buffer; value: Buffer }>;
   virtualHosted: boolean;
   /** Host header as sent (HostId in errors, Location in Complete). */
   host: string;
 }
 
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
-const utf8Lenient = new TextDecoder('utf-8');
+// ignoreBOM: a key may start with U+FEFF, which a default TextDecoder would silently drop.
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const utf8Lenient = new TextDecoder('utf-8', { ignoreBOM: true });
 
 function hexValue(code: number): number {
   if (code >= 0x30 && code <= 0x39) return code - 0x30;
@@ -26,31 +31,26 @@ function hexValue(code: number): number {
   return -1;
 }
 
-/** Percent-decode to bytes. A stray `%` stays literal; `+` stays `+` (OSS never means space). */
-export function percentDecode(text: string): Uint8Array {
-  const out = new Uint8Array(Buffer.byteLength(text, 'utf8'));
+/**
+ * Percent-decode to bytes. A stray `%` stays literal; `+` stays `+` (OSS never means space).
+ * `text` is the request line as Node gives it: one char per received byte.
+ */
+export function percentDecode(text: string): Buffer {
+  const raw = Buffer.from(text, 'latin1');
+  const out = Buffer.allocUnsafe(raw.length);
   let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 0x25 && i + 2 < text.length) {
-      const hi = hexValue(text.charCodeAt(i + 1));
-      const lo = hexValue(text.charCodeAt(i + 2));
+  for (let i = 0; i < raw.length; i++) {
+    const byte = raw[i]!;
+    if (byte === 0x25 && i + 2 < raw.length) {
+      const hi = hexValue(raw[i + 1]!);
+      const lo = hexValue(raw[i + 2]!);
       if (hi >= 0 && lo >= 0) {
         out[n++] = (hi << 4) | lo;
         i += 2;
         continue;
       }
     }
-    if (code < 0x80) {
-      out[n++] = code;
-    } else {
-      // Raw non-ASCII in the request line: re-encode as UTF-8.
-      const end = code >= 0xd800 && code <= 0xdbff ? i + 2 : i + 1;
-      const bytes = Buffer.from(text.slice(i, end), 'utf8');
-      out.set(bytes, n);
-      n += bytes.length;
-      i = end - 1;
-    }
+    out[n++] = byte;
   }
   return out.subarray(0, n);
 }
@@ -60,15 +60,25 @@ function decodeComponent(text: string): string {
 }
 
 /** Query pieces `name=value` are split at `&`, then at the first `=`; both halves decoded. */
-export function parseQuery(raw: string): Record<string, string> {
-  const query: Record<string, string> = {};
-  if (raw === '') return query;
+export function parseQueryRaw(raw: string): Array<{ name: Buffer; value: Buffer }> {
+  const pairs: Array<{ name: Buffer; value: Buffer }> = [];
   for (const piece of raw.split('&')) {
     if (piece === '') continue;
     const eq = piece.indexOf('=');
-    const name = decodeComponent(eq < 0 ? piece : piece.slice(0, eq));
-    const value = eq < 0 ? '' : decodeComponent(piece.slice(eq + 1));
-    if (!(name in query)) query[name] = value;
+    pairs.push({
+      name: percentDecode(eq < 0 ? piece : piece.slice(0, eq)),
+      value: eq < 0 ? Buffer.alloc(0) : percentDecode(piece.slice(eq + 1)),
+    });
+  }
+  return pairs;
+}
+
+/** The query as decoded text; the first of repeated names wins. */
+export function parseQuery(raw: string): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const { name, value } of parseQueryRaw(raw)) {
+    const text = utf8Lenient.decode(name);
+    if (!(text in query)) query[text] = utf8Lenient.decode(value);
   }
   return query;
 }
@@ -96,7 +106,7 @@ export function parseTarget(req: IncomingMessage, baseHost: string): Target {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   let path = q < 0 ? url : url.slice(0, q);
-  const query = parseQuery(q < 0 ? '' : url.slice(q + 1));
+  const rawQuery = q < 0 ? '' : url.slice(q + 1);
   const host = req.headers.host ?? '';
   // Absolute-form request targets (proxies) carry scheme and authority: keep only the path.
   if (/^https?:\/\//i.test(path)) {
@@ -124,7 +134,16 @@ export function parseTarget(req: IncomingMessage, baseHost: string): Target {
   } catch {
     key = undefined;
   }
-  return { bucket, key, keyBytes: bytes.length, query, virtualHosted, host };
+  return {
+    bucket,
+    key,
+    keyBytes: bytes.length,
+    keyRaw: bytes,
+    query: parseQuery(rawQuery),
+    queryRaw: parseQueryRaw(rawQuery),
+    virtualHosted,
+    host,
+  };
 }
 
 /** Lower-cased request headers; repeated headers joined with `,` (as V1 canonicalisation expects). */
