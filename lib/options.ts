@@ -1,5 +1,6 @@
 import { OssOptionError } from './errors.ts';
 import { MAX_OBJECT_SIZE, MAX_PART_SIZE, MIN_PART_SIZE } from './limits.ts';
+import { validateHeader, validateMetaEntry } from './oss/names.ts';
 import {
   boolean,
   describeType,
@@ -127,8 +128,8 @@ function validateResume(value: unknown): ResumeOption | undefined {
   const uploadId = (value as { uploadId?: unknown }).uploadId;
   if (typeof uploadId !== 'string' || uploadId === '' || /[\u0000-\u0020\u007f]/.test(uploadId)) {
     throw new OssOptionError(
-      'resume.uploadId',
-      `expected a non-empty upload id without spaces or control characters, got ${describeType(uploadId)}`,
+      'resume',
+      `expected { uploadId } with a non-empty id without spaces or control characters, got uploadId ${describeType(uploadId)}`,
     );
   }
   return { uploadId };
@@ -147,21 +148,14 @@ export function resolveUploadOptions(
     throw new OssOptionError('signal', `expected an AbortSignal, got ${describeType(signal)}`);
   }
 
-  const objectHeaders: Record<string, string> = {};
-  for (const [name, value] of Object.entries(stringRecord(o.headers, 'headers', checkHeader))) {
-    objectHeaders[name.toLowerCase()] = value;
-  }
-  for (const [name, value] of Object.entries(stringRecord(o.meta, 'meta', checkMeta))) {
-    objectHeaders[`x-oss-meta-${name.toLowerCase()}`] = value;
-  }
-  if (o.contentType !== undefined) {
-    if (typeof o.contentType !== 'string' || o.contentType === '' || /[\r\n]/.test(o.contentType)) {
-      throw new OssOptionError(
-        'contentType',
-        `expected a non-empty string without CR or LF, got ${describeType(o.contentType)}`,
-      );
-    }
-    objectHeaders['content-type'] = o.contentType;
+  const objectHeaders: Record<string, string> = {
+    ...uploadHeaders(o.headers),
+    ...metaHeaders(o.meta),
+  };
+  const contentType = nonEmptyString(o.contentType, 'contentType');
+  if (contentType !== undefined) {
+    validateHeader('content-type', contentType, 'contentType');
+    objectHeaders['content-type'] = contentType;
   }
   const storageClass = oneOf(o.storageClass, 'storageClass', STORAGE_CLASSES);
   if (storageClass) objectHeaders['x-oss-storage-class'] = storageClass;
@@ -174,12 +168,8 @@ export function resolveUploadOptions(
     }
     objectHeaders['x-oss-server-side-encryption-key-id'] = keyId;
   }
-  const tags = stringRecord(o.tagging, 'tagging', checkTag);
-  if (Object.keys(tags).length > 0) {
-    objectHeaders['x-oss-tagging'] = Object.entries(tags)
-      .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
-      .join('&');
-  }
+  const tagging = taggingHeader(o.tagging);
+  if (tagging !== undefined) objectHeaders['x-oss-tagging'] = tagging;
 
   const completeHeaders: Record<string, string> = {};
   const acl = oneOf(o.acl, 'acl', OBJECT_ACLS);
@@ -224,27 +214,84 @@ export function resolveUploadOptions(
   };
 }
 
-// --- header rules (placeholders until the header validation lands) ---
+// --- headers, metadata and tags ---
 
-function checkHeader(name: string, value: string, option: string): void {
-  // A newline in a header value would split the request; OSS would refuse it anyway.
-  if (/[\r\n]/.test(value) || /[\r\n:]/.test(name)) {
-    throw new OssOptionError(option, 'must not contain CR, LF (or ":" in the name)');
+/** Headers that have an option of their own; given as headers they would bypass it. */
+const OPTION_HEADERS: Readonly<Record<string, keyof UploadOptions>> = {
+  'x-oss-object-acl': 'acl',
+  'x-oss-forbid-overwrite': 'forbidOverwrite',
+  'x-oss-storage-class': 'storageClass',
+  'x-oss-tagging': 'tagging',
+  'x-oss-server-side-encryption': 'serverSideEncryption',
+  'x-oss-server-side-encryption-key-id': 'serverSideEncryptionKeyId',
+};
+
+/** Headers that would make OSS copy another object instead of storing what is written. */
+const COPY_HEADER = /^x-oss-(copy-source|metadata-directive|tagging-directive)/;
+
+/** OSS limits user metadata to 8 KiB in total (names and values). */
+export const MAX_META_BYTES = 8 * 1024;
+/** OSS object tagging: at most 10 tags; keys 1-128 characters, values up to 256. */
+export const MAX_TAGS = 10;
+export const MAX_TAG_KEY_LENGTH = 128;
+export const MAX_TAG_VALUE_LENGTH = 256;
+
+function uploadHeaders(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, v] of Object.entries(stringRecord(value, 'headers'))) {
+    const option = `headers.${name}`;
+    validateHeader(name, v, option);
+    const lower = name.toLowerCase();
+    const instead = lower.startsWith('x-oss-meta-') ? 'meta' : OPTION_HEADERS[lower];
+    if (instead) throw new OssOptionError(option, `use the ${instead} option instead`);
+    if (COPY_HEADER.test(lower)) {
+      throw new OssOptionError(option, 'would make OSS copy another object; uploads cannot copy');
+    }
+    if (Object.hasOwn(out, lower)) {
+      throw new OssOptionError(option, 'is given twice (header names ignore case)');
+    }
+    out[lower] = v;
   }
+  return out;
 }
 
-function checkMeta(name: string, value: string, option: string): void {
-  checkHeader(name, value, option);
-  if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
-    throw new OssOptionError(
-      option,
-      'metadata names may use letters, digits, "-", "_" and "." only',
-    );
+function metaHeaders(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  let bytes = 0;
+  for (const [name, v] of Object.entries(stringRecord(value, 'meta'))) {
+    const option = `meta.${name}`;
+    validateMetaEntry(name, v, option);
+    const header = `x-oss-meta-${name.toLowerCase()}`;
+    if (Object.hasOwn(out, header)) {
+      throw new OssOptionError(option, 'is given twice (metadata names ignore case)');
+    }
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(v);
+    out[header] = v;
   }
+  if (bytes > MAX_META_BYTES) {
+    throw new OssOptionError('meta', `holds ${bytes} bytes; OSS allows ${MAX_META_BYTES} in total`);
+  }
+  return out;
 }
 
-function checkTag(name: string, value: string, option: string): void {
-  void name;
-  void value;
-  void option;
+/** The x-oss-tagging value (`k=v&k2=v2`, each part URL-encoded), or undefined for no tags. */
+function taggingHeader(value: unknown): string | undefined {
+  const tags = Object.entries(stringRecord(value, 'tagging'));
+  if (tags.length > MAX_TAGS) {
+    throw new OssOptionError('tagging', `has ${tags.length} tags; OSS allows ${MAX_TAGS}`);
+  }
+  for (const [key, v] of tags) {
+    const option = `tagging.${key}`;
+    if (key.length < 1 || key.length > MAX_TAG_KEY_LENGTH) {
+      throw new OssOptionError(option, `tag keys are 1 to ${MAX_TAG_KEY_LENGTH} characters`);
+    }
+    if (v.length > MAX_TAG_VALUE_LENGTH) {
+      throw new OssOptionError(option, `tag values are at most ${MAX_TAG_VALUE_LENGTH} characters`);
+    }
+    if (!key.isWellFormed() || !v.isWellFormed()) {
+      throw new OssOptionError(option, 'is not valid UTF-8 (lone surrogate)');
+    }
+  }
+  if (tags.length === 0) return undefined;
+  return tags.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
 }

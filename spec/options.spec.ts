@@ -42,7 +42,9 @@ describe('upload options', () => {
     [{ retry: { maxAttempts: 0 } }, 'retry.maxAttempts'],
     [{ retry: { tries: 3 } }, 'retry.tries'],
     [{ hashing: 'gpu' }, 'hashing'],
-    [{ resume: {} }, 'resume.uploadId'],
+    [{ resume: {} }, 'resume'],
+    [{ resume: { uploadId: 'a b' } }, 'resume'],
+    [{ resume: { uploadId: 'u', extra: 1 } }, 'resume.extra'],
     [{ resume: 'newest' }, 'resume'],
     [{ partsize: 1 }, 'partsize'],
   ])('rejects %j naming %s', (options, name) => {

@@ -38,3 +38,86 @@ export function validateBucketName(bucket: unknown, option = 'bucket'): string {
   }
   return bucket;
 }
+
+/** An HTTP field name: one or more token characters (RFC 9110 §5.1). */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Characters a field value may not carry: controls other than tab, and DEL. CR and LF would
+ * split the request; Node refuses the others only when the request is sent, too late to say
+ * which option was wrong.
+ */
+const VALUE_CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+
+/**
+ * Headers the client computes for every request (length, digests, date, signature, token) or
+ * that belong to the connection. A caller's value would contradict ours: a content-length
+ * that does not match the body leaves the server waiting for bytes that never come.
+ */
+export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'connection',
+  'content-length',
+  'content-md5',
+  'date',
+  'expect',
+  'host',
+  'keep-alive',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'x-oss-content-sha256',
+  'x-oss-date',
+  'x-oss-security-token',
+]);
+
+/** Why `name` cannot be sent as a request header of ours, or undefined when it can. */
+export function headerNameProblem(name: string): string | undefined {
+  if (!TOKEN.test(name)) {
+    return "a header name must be one or more letters, digits or !#$%&'*+-.^_`|~ (an HTTP token)";
+  }
+  if (RESERVED_HEADERS.has(name.toLowerCase())) {
+    return 'is set by the client itself (or belongs to the connection) and cannot be given';
+  }
+  return undefined;
+}
+
+/**
+ * Why `value` cannot be sent as a header value, or undefined when it can. Text beyond ASCII
+ * is allowed: it is sent, and signed, as its UTF-8 bytes.
+ */
+export function headerValueProblem(value: string): string | undefined {
+  const control = VALUE_CONTROL.exec(value);
+  if (control) {
+    const code = control[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase();
+    return `the value contains the control character U+${code} (only tab is allowed)`;
+  }
+  if (!value.isWellFormed()) return 'the value is not valid UTF-8 (lone surrogate)';
+  return undefined;
+}
+
+/** Throw an OssOptionError naming `option` when a header cannot be sent as given. */
+export function validateHeader(name: string, value: string, option: string): void {
+  const problem = headerNameProblem(name) ?? headerValueProblem(value);
+  if (problem) throw new OssOptionError(option, problem);
+}
+
+/**
+ * User metadata names: letters, digits, '-', '_' and '.', the characters OSS keeps as given
+ * (the name is sent, and stored, in lower case).
+ */
+const META_NAME = /^[A-Za-z0-9_.-]+$/;
+
+export function validateMetaEntry(name: string, value: string, option: string): void {
+  if (!META_NAME.test(name)) {
+    throw new OssOptionError(
+      option,
+      'metadata names may use letters, digits, "-", "_" and "." only',
+    );
+  }
+  const problem = headerValueProblem(value);
+  if (problem) throw new OssOptionError(option, problem);
+}
