@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { authenticate } from './auth.ts';
 import { bufferedBody, drain, requestBody } from './body.ts';
 import type { Env, RequestContext } from './context.ts';
-import { EmulatorError, internalError, methodNotAllowed, notImplemented } from './errors.ts';
+import { EmulatorError, internalError } from './errors.ts';
 import { checkBucketName, checkObjectKey } from './names.ts';
 import { putBucket } from './operations/bucket.ts';
 import {
@@ -17,7 +17,8 @@ import {
 } from './operations/multipart.ts';
 import { deleteObject, getObject, headObject, putObject } from './operations/objects.ts';
 import { sendError } from './respond.ts';
-import { lowerCaseHeaders, parseTarget, type Target } from './target.ts';
+import { routeOf } from './route.ts';
+import { lowerCaseHeaders, parseTarget } from './target.ts';
 import type { OperationName } from './types.ts';
 
 const HANDLERS: Record<OperationName, (ctx: RequestContext) => Promise<void>> = {
@@ -35,64 +36,6 @@ const HANDLERS: Record<OperationName, (ctx: RequestContext) => Promise<void>> = 
 };
 
 const BUCKET_LEVEL = new Set<OperationName>(['PutBucket', 'ListMultipartUploads']);
-
-/** Sub-resources of features the emulator does not have; answered with NotImplemented. */
-const UNSUPPORTED = [
-  'acl',
-  'tagging',
-  'symlink',
-  'append',
-  'restore',
-  'objectMeta',
-  'x-oss-process',
-  'versions',
-  'versioning',
-  'versionId',
-  'cors',
-  'lifecycle',
-  'policy',
-  'website',
-  'logging',
-  'referer',
-  'location',
-  'stat',
-  'bucketInfo',
-  'delete',
-  'sequential',
-];
-
-/** Which operation a request is, from method, addressing and sub-resources. */
-export function routeOf(method: string, target: Target): OperationName {
-  const q = target.query;
-  const unsupported = UNSUPPORTED.find((name) => name in q);
-  if (target.bucket === undefined) {
-    throw method === 'GET' ? notImplemented('ListBuckets') : methodNotAllowed(method);
-  }
-  if (unsupported) throw notImplemented(`The ${unsupported} sub-resource`);
-  if (target.key === '') {
-    if (method === 'PUT') return 'PutBucket';
-    if (method === 'GET' && 'uploads' in q) return 'ListMultipartUploads';
-    // An upload needs a key: let the operation answer InvalidObjectName.
-    if (method === 'POST' && 'uploads' in q) return 'InitiateMultipartUpload';
-    throw notImplemented(`${method} on a bucket (ListObjects, GetBucketInfo, ...)`);
-  }
-  switch (method) {
-    case 'POST':
-      if ('uploads' in q) return 'InitiateMultipartUpload';
-      if ('uploadId' in q) return 'CompleteMultipartUpload';
-      throw notImplemented('PostObject');
-    case 'PUT':
-      return 'uploadId' in q || 'partNumber' in q ? 'UploadPart' : 'PutObject';
-    case 'GET':
-      return 'uploadId' in q ? 'ListParts' : 'GetObject';
-    case 'HEAD':
-      return 'HeadObject';
-    case 'DELETE':
-      return 'uploadId' in q ? 'AbortMultipartUpload' : 'DeleteObject';
-    default:
-      throw methodNotAllowed(method);
-  }
-}
 
 /** 24 uppercase hex characters, like real request ids. */
 function newRequestId(): string {
@@ -209,7 +152,7 @@ export async function handleRequest(
     ctx.target = parseTarget(req, env.baseHost);
     ctx.headers = lowerCaseHeaders(req);
     ctx.query = ctx.target.query;
-    const operation = routeOf(ctx.method, ctx.target);
+    const operation = routeOf(ctx.method, ctx.target, ctx.headers);
     ctx.operation = operation;
     stats.operationStarted(operation);
     ctx.bucket = ctx.target.bucket ?? '';
