@@ -50,3 +50,17 @@ export function formatIso8601Basic(date: Date): string {
 export function byteOrder(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
+
+/**
+ * A header value as the server reads it: HTTP drops spaces and tabs around a field value and
+ * nothing else. Not String.prototype.trim, which also drops U+00A0, U+3000, U+FEFF and other
+ * Unicode spaces that do reach the server; signing without them would sign other bytes than
+ * are sent.
+ */
+export function trimHeaderValue(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && (value[start] === ' ' || value[start] === '\t')) start++;
+  while (end > start && (value[end - 1] === ' ' || value[end - 1] === '\t')) end--;
+  return value.slice(start, end);
+}

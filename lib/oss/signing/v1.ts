@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { byteOrder, formatRfc1123 } from './encoding.ts';
+import { byteOrder, formatRfc1123, trimHeaderValue } from './encoding.ts';
 import type { Credentials, SignableRequest } from './types.ts';
 
 /**
@@ -100,8 +100,8 @@ export function v1StringToSign(req: SignableRequest): string {
   const ossHeaders = new Map<string, string>();
   for (const [name, value] of Object.entries(req.headers)) {
     const lower = name.toLowerCase();
-    headers.set(lower, value);
-    if (lower.startsWith('x-oss-')) ossHeaders.set(lower, value.trim());
+    headers.set(lower, trimHeaderValue(value));
+    if (lower.startsWith('x-oss-')) ossHeaders.set(lower, trimHeaderValue(value));
   }
   const canonicalHeaders = [...ossHeaders.keys()]
     .sort(byteOrder)

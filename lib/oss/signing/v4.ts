@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { byteOrder, formatIso8601Basic, uriEncode } from './encoding.ts';
+import { byteOrder, formatIso8601Basic, trimHeaderValue, uriEncode } from './encoding.ts';
 import type { Credentials, SignableRequest } from './types.ts';
 
 export const V4_ALGORITHM = 'OSS4-HMAC-SHA256';
@@ -46,7 +46,8 @@ export function v4CanonicalRequest(
   const headers = new Map<string, string>();
   for (const [name, value] of Object.entries(req.headers)) {
     const lower = name.toLowerCase();
-    if (isDefaultSigned(lower) || additional.includes(lower)) headers.set(lower, value.trim());
+    if (isDefaultSigned(lower) || additional.includes(lower))
+      headers.set(lower, trimHeaderValue(value));
   }
   const canonicalHeaders = [...headers.keys()]
     .sort(byteOrder)
