@@ -194,6 +194,14 @@ export const invalidRange = (range: string) =>
     extras: { RangeRequested: range },
   });
 
+export const preconditionFailed = (condition: string) =>
+  new EmulatorError(
+    412,
+    'PreconditionFailed',
+    'At least one of the pre-conditions you specified did not hold.',
+    { extras: { Condition: condition } },
+  );
+
 export const notImplemented = (what: string) =>
   new EmulatorError(501, 'NotImplemented', `${what} is not implemented by the emulator.`);
 

@@ -42,6 +42,13 @@ export function sendEmpty(
   ctx.res.end();
 }
 
+/** 304 Not Modified: validators only, no body and no Content-Length. */
+export function sendNotModified(ctx: RequestContext, headers: OutgoingHttpHeaders): void {
+  if (dropped(ctx)) return;
+  ctx.res.writeHead(304, { ...commonHeaders(ctx), ...headers });
+  ctx.res.end();
+}
+
 export function sendXml(
   ctx: RequestContext,
   status: number,

@@ -3,8 +3,9 @@ import { readSegments } from '../blob-store.ts';
 import { drain } from '../body.ts';
 import { type RequestContext, serverNow } from '../context.ts';
 import { fileAlreadyExists, invalidRange, MAX_OBJECT_SIZE, noSuchKey } from '../errors.ts';
+import { evaluateConditions } from '../conditions.ts';
 import { resolveRange } from '../range.ts';
-import { answerEtag, crcHeader, sendEmpty, sendStream } from '../respond.ts';
+import { answerEtag, crcHeader, sendEmpty, sendNotModified, sendStream } from '../respond.ts';
 import type { StoredObject } from '../state.ts';
 import {
   forbidOverwrite,
@@ -65,8 +66,24 @@ function describe(ctx: RequestContext, object: StoredObject): OutgoingHttpHeader
   };
 }
 
+/** Applies If-Match and friends; true when the request was answered 304. */
+function answeredNotModified(ctx: RequestContext, object: StoredObject): boolean {
+  if (
+    evaluateConditions(ctx.headers, { etag: object.etag, lastModified: object.lastModified }) ===
+    'proceed'
+  ) {
+    return false;
+  }
+  sendNotModified(ctx, {
+    etag: answerEtag(ctx, object.etag),
+    'last-modified': object.lastModified.toUTCString(),
+  });
+  return true;
+}
+
 export async function headObject(ctx: RequestContext): Promise<void> {
   const object = await lookup(ctx);
+  if (answeredNotModified(ctx, object)) return;
   sendEmpty(ctx, 200, { ...describe(ctx, object), 'content-length': object.size });
 }
 
@@ -82,6 +99,7 @@ const RESPONSE_OVERRIDES: Record<string, string> = {
 
 export async function getObject(ctx: RequestContext): Promise<void> {
   const object = await lookup(ctx);
+  if (answeredNotModified(ctx, object)) return;
   const { store } = ctx.env;
   const standard = ctx.headers['x-oss-range-behavior']?.toLowerCase() === 'standard';
   const range = resolveRange(ctx.headers['range'], object.size, standard);
