@@ -45,6 +45,24 @@ function checkValue(name: string, value: string): void {
   }
 }
 
+/** The server-side encryption headers: chosen at Initiate or PutObject, echoed afterwards. */
+const SSE_HEADERS = [
+  'x-oss-server-side-encryption',
+  'x-oss-server-side-encryption-key-id',
+  'x-oss-server-side-data-encryption',
+];
+
+/** A KMS key id or SM4 data encryption only makes sense with KMS encryption. */
+function checkEncryption(meta: Record<string, string>): void {
+  if (meta['x-oss-server-side-encryption'] === 'KMS') return;
+  for (const name of ['x-oss-server-side-encryption-key-id', 'x-oss-server-side-data-encryption']) {
+    const value = meta[name];
+    if (value !== undefined) {
+      throw invalidArgument(`${name} requires x-oss-server-side-encryption: KMS`, name, value);
+    }
+  }
+}
+
 /** The metadata a request asks to store, validated; content-type defaults like OSS. */
 export function metadataFrom(headers: Record<string, string>): Record<string, string> {
   const meta: Record<string, string> = {};
@@ -54,8 +72,19 @@ export function metadataFrom(headers: Record<string, string>): Record<string, st
       meta[name] = value;
     }
   }
+  checkEncryption(meta);
   meta['content-type'] ??= 'application/octet-stream';
   return meta;
+}
+
+/** Encryption is chosen for the whole upload at Initiate; a part cannot carry its own. */
+export function refuseEncryptionOnPart(headers: Record<string, string>): void {
+  for (const name of SSE_HEADERS) {
+    const value = headers[name];
+    if (value !== undefined) {
+      throw invalidArgument(`${name} is not allowed on UploadPart`, name, value);
+    }
+  }
 }
 
 /** Headers of the Complete request that change the object (ACL and tagging, §3.3). */
@@ -71,14 +100,10 @@ export function completeOverrides(headers: Record<string, string>): Record<strin
   return meta;
 }
 
-/** SSE headers are echoed by UploadPart and Complete when set at Initiate. */
+/** SSE headers are echoed by Initiate, UploadPart, Complete and PutObject when chosen. */
 export function sseHeaders(meta: Record<string, string>): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
-  for (const name of [
-    'x-oss-server-side-encryption',
-    'x-oss-server-side-encryption-key-id',
-    'x-oss-server-side-data-encryption',
-  ]) {
+  for (const name of SSE_HEADERS) {
     if (meta[name] !== undefined) out[name] = meta[name];
   }
   return out;

@@ -28,6 +28,7 @@ import {
   keyEncoder,
   metadataFrom,
   receiveCheckedBody,
+  refuseEncryptionOnPart,
   requireObjectKey,
   sseHeaders,
 } from './common.ts';
@@ -55,14 +56,19 @@ export async function initiateMultipartUpload(ctx: RequestContext): Promise<void
     headers,
     parts: new Map(),
   });
-  sendXml(ctx, 200, {
-    InitiateMultipartUploadResult: {
-      Bucket: bucket.name,
-      Key: (encode ?? identity)(key),
-      UploadId: uploadId,
-      ...(encode ? { EncodingType: 'url' } : {}),
+  sendXml(
+    ctx,
+    200,
+    {
+      InitiateMultipartUploadResult: {
+        Bucket: bucket.name,
+        Key: (encode ?? identity)(key),
+        UploadId: uploadId,
+        ...(encode ? { EncodingType: 'url' } : {}),
+      },
     },
-  });
+    sseHeaders(headers),
+  );
 }
 
 /** §3.2: `partNumber` must be a plain integer 1..10000. */
@@ -79,6 +85,7 @@ export async function uploadPart(ctx: RequestContext): Promise<void> {
   const { world, store } = ctx.env;
   const bucket = world.bucket(ctx.bucket);
   const partNumber = partNumberOf(ctx);
+  refuseEncryptionOnPart(ctx.headers);
   const upload = findUpload(ctx, bucket, key);
   const { blob, size, md5Hex, crc64 } = await receiveCheckedBody(ctx, {
     allowChunked: false,

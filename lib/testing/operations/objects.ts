@@ -13,6 +13,7 @@ import {
   objectHeaders,
   receiveCheckedBody,
   requireObjectKey,
+  sseHeaders,
 } from './common.ts';
 
 export async function putObject(ctx: RequestContext): Promise<void> {
@@ -46,6 +47,7 @@ export async function putObject(ctx: RequestContext): Promise<void> {
     etag: answerEtag(ctx, md5Hex),
     'content-md5': md5Base64,
     ...crcHeader(ctx, crc64),
+    ...sseHeaders(headers),
   });
 }
 
