@@ -122,7 +122,7 @@ type Entry = fc.Arbitrary<[string, string]>;
 const entry = (name: string, value: fc.Arbitrary<string>): Entry =>
   value.map((v) => [name, v] as [string, string]);
 
-/** Query parameters that are V1 sub-resources per §6.1 (signed). */
+/** Query parameters that are V1 sub-resources (signed). */
 const signedSubResources: Entry[] = [
   entry('uploads', fc.constant('')),
   entry('uploadId', uploadId),
@@ -139,7 +139,7 @@ const signedSubResources: Entry[] = [
   entry('x-oss-process', text(3)),
   entry('x-oss-traffic-limit', smallInt),
 ];
-/** Query parameters that are not V1 sub-resources per §6.1 (unsigned in V1, signed in V4). */
+/** Query parameters that are not V1 sub-resources (unsigned in V1, signed in V4). */
 const unsignedParams: Entry[] = [
   entry('encoding-type', fc.constant('url')),
   entry('max-parts', smallInt),
@@ -320,7 +320,7 @@ describe('V1 cross-check against ali-oss', () => {
 
 /**
  * ali-oss sorts the V4 canonical query with `localeCompare` (ICU collation) on the *raw*
- * names (qs `sort` runs before encoding); GO2/PY and §6.3 sort the *encoded* names in byte
+ * names (qs `sort` runs before encoding); the Go and Python SDKs (and docs/signing.md) sort the *encoded* names in byte
  * order. They disagree e.g. on upper- vs lower-case initials (`Zeta` vs `alpha`), non-ASCII
  * names (`中文` vs `x`) and several punctuation characters (`_`, `~`, `-`). So V4 query names
  * come from a pool on which both orders agree; the first test below proves that for the pool.
@@ -374,7 +374,7 @@ describe('V4 cross-check against ali-oss', () => {
         present: fc
           .subarray(Object.keys(headers))
           .chain((names) => fc.tuple(...names.map(randomCase))),
-        // Names absent from the request: §6.3/GO2/PY drop them, ali-oss throws instead, so only
+        // Names absent from the request: the Go and Python SDKs drop them, ali-oss throws, so only
         // our signer receives them and the result must equal ali-oss's without them.
         missing: fc.subarray(['x-not-sent', 'X-Also-Missing']),
       });
@@ -391,7 +391,7 @@ describe('V4 cross-check against ali-oss', () => {
         const { canonicalRequest } = signV4(req, c.creds, c.now, region, [...missing, ...present]);
 
         // ali-oss signs `name=` for an empty value but bare `name` for null (its own request
-        // builder maps '' sub-resources to null); §6.3 and the GO2 vectors use the bare form.
+        // builder maps '' sub-resources to null); the Go SDK's vectors use the bare form.
         const queries = Object.fromEntries(
           Object.entries(query).map(([n, v]) => [n, v === '' ? null : v]),
         );

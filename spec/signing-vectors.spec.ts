@@ -27,7 +27,7 @@ const sts: Credentials = { ...creds, securityToken: 'token' };
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 describe('encoding', () => {
-  it('encodes key paths byte-wise with uppercase hex (§1.5)', () => {
+  it('encodes key paths byte-wise with uppercase hex', () => {
     expect(encodeKeyPath('demo/gp-\f\n\v')).toBe('demo/gp-%0C%0A%0B');
     expect(encodeKeyPath('key+123')).toBe('key%2B123');
     expect(encodeKeyPath("a b!'()*~._-/中")).toBe('a%20b%21%27%28%29%2A~._-/%E4%B8%AD');
@@ -52,8 +52,8 @@ describe('encoding', () => {
   });
 });
 
-// §6.2 — GO2 TestV1AuthHeader, credentials ak/sk.
-describe('V1 official vectors (§6.2)', () => {
+// Official vectors: Go SDK v2 signer tests, TestV1AuthHeader, credentials ak/sk.
+describe('V1 official vectors (Go SDK v2 TestV1AuthHeader)', () => {
   const date = 'Wed, 28 Dec 2022 10:27:41 GMT';
   const now = new Date(date);
   const base = (query: Record<string, string>): SignableRequest => ({
@@ -125,7 +125,7 @@ describe('V1 official vectors (§6.2)', () => {
   });
 });
 
-describe('V1 derived multipart vectors (§6.2)', () => {
+describe('V1 derived multipart vectors', () => {
   const date = 'Wed, 28 Dec 2022 10:27:41 GMT';
   const now = new Date(date);
   const key = 'dir/multipart.data';
@@ -194,8 +194,8 @@ describe('V1 derived multipart vectors (§6.2)', () => {
   }
 });
 
-// §6.4 — GO2 TestV4AuthHeader*, bucket `bucket`, key `1234+-/123/1.txt`, region cn-hangzhou.
-describe('V4 official vectors (§6.4)', () => {
+// Official vectors: Go SDK v2 signer tests, TestV4AuthHeader*, bucket `bucket`, key `1234+-/123/1.txt`, region cn-hangzhou.
+describe('V4 official vectors (Go SDK v2 TestV4AuthHeader*)', () => {
   const official = (): SignableRequest => ({
     method: 'PUT',
     bucket: 'bucket',
@@ -297,7 +297,7 @@ describe('V4 official vectors (§6.4)', () => {
   });
 });
 
-describe('V4 derived multipart vectors (§6.4)', () => {
+describe('V4 derived multipart vectors', () => {
   const now = new Date(1702743657_000);
   const key = 'dir/multipart.data';
   const uploadId = '0004B9895DBBB6EC98E36';
@@ -320,7 +320,7 @@ describe('V4 derived multipart vectors (§6.4)', () => {
       'c74bfaae90f33f0517375eb3e80d0b15f0bbf8c4a1537ca9f1774b1a8dbd27d9',
     );
     expect(req.headers['x-oss-content-sha256']).toBe('UNSIGNED-PAYLOAD');
-    // Same value as the §2.4 wire example.
+    // Derived outside this code (an independent Python implementation and ali-oss's chain).
     expect(req.headers['authorization']).toBe(
       'OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request,' +
         'Signature=7fd3051be6241120cd427adb40e766db635a1bf023f470cef493fe11959cfc6c',
@@ -367,7 +367,7 @@ describe('verify', () => {
     expect(parseAuthorization('Bearer x')).toBeUndefined();
   });
 
-  it('parses V4 in GO2/JS form, DOC form with spaces, and PY order', () => {
+  it('parses V4 in the Go/JS SDK form, the documentation form with spaces, and the Python order', () => {
     const expected = {
       version: 'v4',
       accessKeyId: 'ak',

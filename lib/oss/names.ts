@@ -39,7 +39,7 @@ export function validateBucketName(bucket: unknown, option = 'bucket'): string {
   return bucket;
 }
 
-/** An HTTP field name: one or more token characters (RFC 9110 §5.1). */
+/** An HTTP field name: one or more token characters (RFC 9110, field names). */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**

@@ -1,4 +1,4 @@
-/** Bytes kept as-is by both the key path encoding (§1.5) and V4 URI encoding (§6.3). */
+/** Bytes kept as-is by both the key path encoding and V4 URI encoding (docs/signing.md). */
 function isUnreserved(b: number): boolean {
   return (
     (b >= 0x41 && b <= 0x5a) || // A-Z
@@ -27,7 +27,7 @@ export function uriEncode(s: string, keepSlash: boolean): string {
   return out;
 }
 
-/** Encode a raw object key for the request path (§1.5): `/` is kept. */
+/** Encode a raw object key for the request path: UTF-8 bytes, `/` kept; the server decodes it. */
 export function encodeKeyPath(key: string): string {
   return uriEncode(key, true);
 }
@@ -46,7 +46,7 @@ export function formatIso8601Basic(date: Date): string {
     .replace(/\.\d{3}/, '');
 }
 
-/** Sort comparator in UTF-8 byte order, as GO2/PY sort names (code-unit order differs only past U+FFFF). */
+/** Sort comparator in UTF-8 byte order, as the Go and Python SDKs sort names (code-unit order differs only past U+FFFF). */
 export function byteOrder(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }

@@ -3,12 +3,13 @@ import { byteOrder, formatRfc1123, trimHeaderValue } from './encoding.ts';
 import type { Credentials, SignableRequest } from './types.ts';
 
 /**
- * Query names that are V1 sub-resources (§6.1): the list common to GO2 and PY plus PY's
- * bucket-configuration names. Query names starting with `x-oss-` are signed too (GO2 rule).
+ * Query names that are V1 sub-resources: the list common to the Go SDK v2 and the Python SDK,
+ * plus the Python SDK's bucket-configuration names. Query names starting with `x-oss-` are
+ * signed too (the Go SDK's rule).
  * Anything else (encoding-type, max-parts, markers, prefix, ...) is not signed.
  */
 export const V1_SUB_RESOURCES: ReadonlySet<string> = new Set([
-  // GO2 and PY
+  // Go SDK v2 and Python SDK
   'uploads',
   'uploadId',
   'partNumber',
@@ -38,7 +39,7 @@ export const V1_SUB_RESOURCES: ReadonlySet<string> = new Set([
   'response-cache-control',
   'response-content-disposition',
   'response-content-encoding',
-  // PY only (oss2 `_subresource_key_set`, v2 SignerV1); its x-oss-* names are covered by the prefix rule
+  // Python SDK only; its x-oss-* names are covered by the prefix rule
   'cors',
   'lifecycle',
   'logging',
@@ -76,7 +77,7 @@ export function isV1SubResource(name: string): boolean {
   return V1_SUB_RESOURCES.has(name) || name.startsWith('x-oss-');
 }
 
-/** `/bucket/key?sub&res=val` with the raw key and raw values (§6.1). */
+/** `/bucket/key?sub&res=val` with the raw key and raw values (docs/signing.md, V1). */
 export function v1CanonicalResource(req: SignableRequest): string {
   let res = req.bucket ? `/${req.bucket}/${req.key ?? ''}` : '/';
   const subs = Object.keys(req.query).filter(isV1SubResource).sort(byteOrder);
@@ -93,7 +94,7 @@ export function v1CanonicalResource(req: SignableRequest): string {
   return res;
 }
 
-/** StringToSign from the headers already on the request (§6.1). */
+/** StringToSign from the headers already on the request (docs/signing.md, V1). */
 export function v1StringToSign(req: SignableRequest): string {
   // Names should already be lower case; normalizing is cheap and keeps V1 and V4 consistent.
   const headers = new Map<string, string>();

@@ -17,7 +17,7 @@ export function v4Region(region: string): string {
 
 /**
  * Lower-case, de-duplicate and sort `names`, dropping those signed by default and those not
- * present on the request (GO2/PY behaviour; JS throws on missing ones instead).
+ * present on the request (as the Go and Python SDKs do; ali-oss throws on missing ones).
  */
 export function v4AdditionalHeaders(req: SignableRequest, names: readonly string[]): string[] {
   const present = new Set(Object.keys(req.headers).map((n) => n.toLowerCase()));
@@ -29,7 +29,7 @@ export function v4AdditionalHeaders(req: SignableRequest, names: readonly string
   return [...out].sort(byteOrder);
 }
 
-/** The six-line canonical request of §6.3 (additional headers are normalized here). */
+/** The six-part canonical request (docs/signing.md, V4); additional headers are normalized here. */
 export function v4CanonicalRequest(
   req: SignableRequest,
   additionalHeaders: readonly string[],
@@ -84,7 +84,7 @@ function hmac(key: string | Buffer, msg: string): Buffer {
   return createHmac('sha256', key).update(msg, 'utf8').digest();
 }
 
-/** k4 = HMAC chain over day, region, product and `aliyun_v4_request` (§6.3 step 5). */
+/** The signing key: an HMAC chain over day, region, product and `aliyun_v4_request`. */
 export function v4SigningKey(secret: string, day: string, region: string, product = 'oss'): Buffer {
   const id = createHash('sha256')
     .update(JSON.stringify([secret, day, region, product]))

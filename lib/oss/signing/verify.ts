@@ -24,7 +24,7 @@ export type ParsedAuthorization =
 
 /**
  * Parse `OSS ak:sig` or `OSS4-HMAC-SHA256 Credential=…,AdditionalHeaders=…,Signature=…`.
- * V4 items may come in any order, separated by `,` or `, ` (SDKs and docs differ, §6.3).
+ * V4 items may come in any order, separated by `,` or `, ` (SDKs and docs differ).
  * Returns undefined for anything malformed.
  */
 export function parseAuthorization(header: string): ParsedAuthorization | undefined {
