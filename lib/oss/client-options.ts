@@ -104,6 +104,12 @@ function regionFromHost(hostname: string): string | undefined {
 
 function validateAgent(value: unknown): ClientAgents | undefined {
   if (value === undefined) return undefined;
+  if (value instanceof http.Agent) {
+    throw new OssOptionError(
+      'agent',
+      'expected { http?, https? }, got one Agent: pass { https: agent }',
+    );
+  }
   const given = plainObject(value, 'agent');
   rejectUnknown(given, { http: true, https: true }, 'agent');
   const out: ClientAgents = {};
