@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import got from 'got';
-import { rawPut } from './contenders/raw-put.ts';
+import { rawPut } from './shared/raw-put.ts';
 
 const PART = 8 * 1024 * 1024;
 
@@ -69,7 +69,7 @@ export async function measureGotOverhead(rounds = 20): Promise<Record<Form, numb
   >;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.main) {
   const { values } = parseArgs({ options: { rounds: { type: 'string', default: '20' } } });
   const result = await measureGotOverhead(Number(values.rounds));
   for (const [form, mbps] of Object.entries(result))

@@ -16,10 +16,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generatedSource } from '../benchmarks/contenders/common.ts';
 import { planCases } from '../benchmarks/harness/plan.ts';
 import { runContender, startServer } from '../benchmarks/harness/processes.ts';
-import { SINK_CONSTANT_ETAG, SINK_CREDENTIALS, startSink } from '../benchmarks/sink-server.ts';
+import { generatedSource } from '../benchmarks/shared/generated-source.ts';
+import { SINK_CONSTANT_ETAG, SINK_CREDENTIALS, startSink } from '../benchmarks/sink/sink.ts';
 import { OssClient } from '../lib/client.ts';
 
 const BUCKET = 'bench-bucket';

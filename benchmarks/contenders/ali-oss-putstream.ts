@@ -2,8 +2,10 @@
  * ali-oss `putStream`: one PutObject with a chunked body (no length given). It has no parts
  * and no concurrency, so neither applies; one request carries the whole object.
  */
-import { aliOssClient } from './ali-oss.ts';
-import { contender, generatedSource, keysOf, WARM_UP_BYTES, warmUpKey } from './common.ts';
+import { aliOssClient } from '../shared/ali-oss-client.ts';
+import { keysOf, WARM_UP_BYTES, warmUpKey } from '../shared/contender-config.ts';
+import { contender } from '../shared/contender-main.ts';
+import { generatedSource } from '../shared/generated-source.ts';
 
 await contender('ali-oss putStream', async (config) => {
   const client = aliOssClient(config);

@@ -6,7 +6,9 @@
  */
 import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
-import { contender, generatedSource, keysOf, WARM_UP_BYTES, warmUpKey } from './common.ts';
+import { keysOf, WARM_UP_BYTES, warmUpKey } from '../shared/contender-config.ts';
+import { contender } from '../shared/contender-main.ts';
+import { generatedSource } from '../shared/generated-source.ts';
 
 type UploadWritable = Writable & { minPartSize(size: number): UploadWritable };
 type StreamClient = { upload(destination: { Bucket: string; Key: string }): UploadWritable };

@@ -5,7 +5,9 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { contender, generatedSource, keysOf, warmUpKey } from './common.ts';
+import { keysOf, warmUpKey } from '../shared/contender-config.ts';
+import { contender } from '../shared/contender-main.ts';
+import { generatedSource } from '../shared/generated-source.ts';
 
 await contender('@aws-sdk/lib-storage Upload', async (config) => {
   const client = new S3Client({

@@ -3,8 +3,8 @@
  * `concurrency` at a time, from one preallocated buffer (no source, no hashing, no signing).
  */
 import http from 'node:http';
-import { contender } from './common.ts';
-import { rawPut as put } from './raw-put.ts';
+import { contender } from '../shared/contender-main.ts';
+import { rawPut as put } from '../shared/raw-put.ts';
 
 await contender('node:http PUT (limit)', async (config) => {
   const partSize = config.partSize ?? 8 * 1024 * 1024;

@@ -5,7 +5,9 @@
  */
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { contender, generatedSource, keysOf } from './common.ts';
+import { keysOf } from '../shared/contender-config.ts';
+import { contender } from '../shared/contender-main.ts';
+import { generatedSource } from '../shared/generated-source.ts';
 
 await contender('source only (no upload)', async (config) => {
   return async () => {

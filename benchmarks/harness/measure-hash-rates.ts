@@ -1,13 +1,11 @@
 /**
- * Single-core hashing throughput of MD5 (node:crypto) and CRC-64/ECMA (plain JS).
+ * Single-core hashing throughput of MD5 (node:crypto) and CRC-64/ECMA (lib/checksum/crc64).
  *
  * One buffer of random bytes is hashed once to warm up, then `rounds` times
  * per algorithm; the rate is bytes / median time, in MB/s (10^6 bytes per second).
- *
- * Run directly: `node benchmarks/hash-rates.ts [bytes]` prints JSON.
  */
 import { createHash, randomFillSync } from 'node:crypto';
-import { crc64 } from '../lib/checksum/crc64.ts';
+import { crc64 } from '../../lib/checksum/crc64.ts';
 
 export interface HashRateOptions {
   /** Buffer size in bytes (default 64 MiB). */
@@ -50,10 +48,4 @@ export async function measureHashRates(options: HashRateOptions = {}): Promise<H
   const md5MBps = rateMBps(data, rounds, (d) => createHash('md5').update(d).digest());
   const crc64MBps = rateMBps(data, rounds, (d) => crc64(d));
   return { md5MBps, crc64MBps };
-}
-
-if (import.meta.main) {
-  const arg = process.argv[2];
-  const rates = await measureHashRates(arg === undefined ? {} : { bytes: Number(arg) });
-  console.log(JSON.stringify(rates));
 }

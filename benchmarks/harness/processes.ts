@@ -4,8 +4,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ServerInfo } from '../contenders/common.ts';
-import { type ContenderConfig, type ContenderResult, RESULT_MARKER } from '../contenders/common.ts';
+import {
+  type ContenderConfig,
+  type ContenderResult,
+  RESULT_MARKER,
+  type ServerInfo,
+} from '../shared/contender-config.ts';
 
 const live = new Set<ChildProcess>();
 

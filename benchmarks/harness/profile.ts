@@ -5,6 +5,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ROOT } from './paths.ts';
 
 interface CallFrame {
   functionName: string;
@@ -51,7 +52,7 @@ export interface ProfileSummary {
   categories: SelfTime[];
 }
 
-const root = pathToFileURL(join(import.meta.dirname, '..', '..')).href;
+const root = pathToFileURL(ROOT).href;
 
 function shortUrl(url: string): string {
   if (url === '') return '';
@@ -156,11 +157,4 @@ export async function summariseProfiles(dir: string, count = 15): Promise<Profil
     topFiles: top(byFile, busy, count),
     categories: top(byCategory, busy, 20),
   };
-}
-
-if (import.meta.main) {
-  const dir = process.argv[2];
-  if (!dir)
-    throw new Error('usage: node benchmarks/harness/profile.ts <dir with .cpuprofile files>');
-  console.log(JSON.stringify(await summariseProfiles(dir), null, 2));
 }

@@ -1,5 +1,8 @@
-/** The generated Markdown report (benchmarks/results/results.md), included by the README. */
-import type { BenchmarkDocument, CaseResult } from '../run.ts';
+/**
+ * The generated Markdown report of a run (DIR/results.md); a full run's report also goes into
+ * benchmarks/README.md between its markers.
+ */
+import type { BenchmarkDocument, CaseResult } from './document.ts';
 import { type CaseSpec, documentedBound, type Group, libId, SIZES, sourceId } from './plan.ts';
 import { formatBytes, MiB, type Stat } from './stats.ts';
 import { aboveIdle } from './targets.ts';
@@ -75,7 +78,7 @@ export function renderMarkdown(doc: BenchmarkDocument): string {
   w(
     '- One run of `npm run bench`' +
       (doc.mode === 'quick' ? ' `-- --quick`' : '') +
-      ", one machine, one process tree. The server is `benchmarks/sink-server.ts` in a child process: **a sink, not a store** — it drains request bodies without hashing or keeping them, does not verify signatures, and answers the OSS and S3 multipart requests with well-formed XML; a part's ETag echoes its Content-MD5 (a constant without one) and no CRC header is sent. It is the same server, on the same loopback, for every contender.",
+      ", one machine, one process tree. The server is `benchmarks/sink/sink.ts` in a child process: **a sink, not a store** — it drains request bodies without hashing or keeping them, does not verify signatures, and answers the OSS and S3 multipart requests with well-formed XML; a part's ETag echoes its Content-MD5 (a constant without one) and no CRC header is sent. It is the same server, on the same loopback, for every contender.",
   );
   w(
     `- Every measured run is a fresh child process (\`benchmarks/contenders/*.ts\`); this library is loaded as ${doc.library}. The source is generated in that process: ${formatBytes(doc.chunkSize)} chunks of pseudo-random bytes, of unknown length to the uploader, in fresh buffers, yielding to the event loop every 1 MiB (like a file or socket). Before the clock starts, each contender uploads one small multipart object (untimed), so connections, lazily started threads and the JIT are warm, as in a long-lived process. The clock runs from the first byte to the completed upload. Peak RSS is the process's resident high-water mark (Linux \`VmHWM\`, module loading included; \`maxRSS\` would include the harness's RSS at fork); CPU is \`process.cpuUsage()\` of all client threads, per GiB uploaded. After each run the harness checks with the server that the object is complete and of the right size.`,
@@ -187,7 +190,7 @@ export function renderMarkdown(doc: BenchmarkDocument): string {
   }
   w();
 
-  w('### Integrity at full speed (issue 5)');
+  w('### Integrity at full speed');
   w();
   w(
     `Single-core MD5 in this run: ${range(doc.hash.md5MBps)} MB/s; CRC-64: ${range(doc.hash.crc64MBps)} MB/s. The library runs with its defaults: Content-MD5 and CRC-64 for every part and the combined CRC-64 for the object (the sink sends no CRC, so the comparison with the server's value is skipped; the hashing is not).`,
@@ -259,7 +262,7 @@ export function renderMarkdown(doc: BenchmarkDocument): string {
 const MB_PER_GIB = 2 ** 30 / 1e6;
 
 /**
- * Where the cores go at the issue-5 target rate (0.85 × single-core MD5): hashing at the
+ * Where the cores go at the integrity target rate (0.85 × single-core MD5): hashing at the
  * single-core rates measured in this run, producing the source and the sink's work, as
  * measured, and the rest of the library's client CPU. Ratios of this run's own figures.
  */

@@ -1,7 +1,7 @@
 /** The official ali-oss SDK, which is CommonJS without bundled types: the part we use. */
 import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
-import type { ContenderConfig } from './common.ts';
+import type { ContenderConfig } from './contender-config.ts';
 
 export interface AliOssClient {
   multipartUpload(

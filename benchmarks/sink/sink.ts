@@ -18,23 +18,14 @@
  * means S3, anything else OSS. The bucket comes from the path (path style, or an IP/localhost
  * Host) or from the first label of the Host (virtual-hosted style, as ali-oss sends it).
  *
- * A second, loopback-only control port answers `GET /stats` (this process's CPU time and
- * counters) and `GET /object?bucket=B&key=K` (size and part count of a completed object), so
- * the harness can check that every byte arrived without the data plane knowing about it.
- *
- * Run as a child process: `node benchmarks/sink-server.ts [--emulator]` prints one JSON line
- * ({ endpoint, control, kind, region, credentials }) and serves until its stdin closes or it
- * gets SIGTERM. With `--emulator` the data plane is the project's emulator on its fast path
- * (`verifyContent: false`; OSS dialect only) instead of the sink.
+ * Beside it runs the control port of control.ts, so the harness can check that every byte
+ * arrived. benchmarks/sink-server.ts runs it as a child process of the harness; specs start it
+ * in their own process with `startSink()`.
  */
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { isIP } from 'node:net';
-import { parseArgs } from 'node:util';
-
-export type Dialect = 'oss' | 's3';
+import { closeServer, listen, type RunningServer, startControl } from './control.ts';
+import { type Dialect, dialectOf, escapeXml, locate, S3_NS, xml } from './dialect.ts';
 
 /** The ETag of a part or object sent without Content-MD5. */
 export const SINK_CONSTANT_ETAG = '"5EB63BBBE01EEED093CB22BB8F5ACDC3"';
@@ -44,7 +35,6 @@ export const SINK_CREDENTIALS = {
 };
 export const SINK_REGION = 'cn-hangzhou';
 
-const S3_NS = ' xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
 /** Complete and ListParts bodies are small XML; anything larger is refused. */
 const MAX_XML_BYTES = 4 * 1024 * 1024;
 /** Bounds on what the sink remembers, so a long run cannot grow it without limit. */
@@ -105,46 +95,6 @@ function newState(): SinkState {
       s3: 0,
     },
   };
-}
-
-function escapeXml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
-}
-
-function xml(dialect: Dialect, root: string, fields: Record<string, string>): string {
-  const ns = dialect === 's3' ? S3_NS : '';
-  const body = Object.entries(fields)
-    .map(([name, value]) => `<${name}>${escapeXml(value)}</${name}>`)
-    .join('');
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<${root}${ns}>${body}</${root}>`;
-}
-
-export function dialectOf(req: http.IncomingMessage): Dialect {
-  const auth = req.headers.authorization ?? '';
-  if (auth.startsWith('AWS4-HMAC-SHA256') || auth.startsWith('AWS ')) return 's3';
-  for (const name of Object.keys(req.headers)) if (name.startsWith('x-amz-')) return 's3';
-  return 'oss';
-}
-
-/** Bucket and key of a request, path style or virtual-hosted style. */
-export function locate(req: http.IncomingMessage, url: URL): { bucket: string; key: string } {
-  const path = url.pathname;
-  const host = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
-  const pathStyle = host === '' || host === 'localhost' || isIP(host) !== 0;
-  if (pathStyle) {
-    const slash = path.indexOf('/', 1);
-    if (slash < 0) return { bucket: decodeURIComponent(path.slice(1)), key: '' };
-    return {
-      bucket: decodeURIComponent(path.slice(1, slash)),
-      key: decodeURIComponent(path.slice(slash + 1)),
-    };
-  }
-  return { bucket: host.split('.')[0] ?? '', key: decodeURIComponent(path.slice(1)) };
 }
 
 function md5Etag(req: http.IncomingMessage): string {
@@ -397,59 +347,6 @@ export async function handleSinkRequest(
   );
 }
 
-export interface RunningServer {
-  endpoint: string;
-  control: string;
-  close(): Promise<void>;
-}
-
-async function listen(server: http.Server): Promise<string> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-function json(res: http.ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': body.length });
-  res.end(body);
-}
-
-type ObjectLookup = (bucket: string, key: string) => SinkObject | undefined;
-
-async function startControl(
-  counters: () => unknown,
-  lookup: ObjectLookup,
-): Promise<{ url: string; server: http.Server }> {
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://control');
-    if (url.pathname === '/stats') {
-      const cpu = process.cpuUsage();
-      return json(res, 200, {
-        cpuSeconds: (cpu.user + cpu.system) / 1e6,
-        rssBytes: process.memoryUsage.rss(),
-        counters: counters(),
-      });
-    }
-    if (url.pathname === '/object') {
-      const object = lookup(
-        url.searchParams.get('bucket') ?? '',
-        url.searchParams.get('key') ?? '',
-      );
-      return object ? json(res, 200, object) : json(res, 404, { error: 'no such object' });
-    }
-    json(res, 404, { error: 'unknown control path' });
-  });
-  return { url: await listen(server), server };
-}
-
-function closeServer(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
-
 /** The sink, in this process (the harness runs it as a child; tests may run it inline). */
 export async function startSink(): Promise<RunningServer & { state: SinkState }> {
   const state = newState();
@@ -472,68 +369,4 @@ export async function startSink(): Promise<RunningServer & { state: SinkState }>
       await Promise.all([closeServer(server), closeServer(control.server)]);
     },
   };
-}
-
-/** The project's emulator on its fast path, with the same control port as the sink. */
-async function startEmulatorFastPath(buckets: string[]): Promise<
-  RunningServer & {
-    credentials: { accessKeyId: string; accessKeySecret: string };
-    region: string;
-  }
-> {
-  const { startEmulator } = await import('../lib/testing/index.ts');
-  const emulator = await startEmulator({
-    buckets,
-    verifyContent: false,
-    credentials: [SINK_CREDENTIALS],
-    region: SINK_REGION,
-  });
-  const control = await startControl(
-    () => ({}),
-    (bucket, key) => {
-      const info = emulator.headObject(bucket, key);
-      if (!info) return undefined;
-      const partCount = Number(/-(\d+)"?$/.exec(info.etag)?.[1] ?? 1);
-      return { size: info.size, etag: info.etag, partCount };
-    },
-  );
-  return {
-    endpoint: emulator.endpoint,
-    control: control.url,
-    credentials: emulator.credentials,
-    region: emulator.region,
-    async close() {
-      await Promise.all([emulator.close(), closeServer(control.server)]);
-    },
-  };
-}
-
-if (import.meta.main) {
-  const { values } = parseArgs({
-    options: {
-      emulator: { type: 'boolean', default: false },
-      bucket: { type: 'string', multiple: true, default: ['bench-bucket'] },
-    },
-  });
-  const running = values.emulator ? await startEmulatorFastPath(values.bucket) : await startSink();
-  const stop = () => {
-    running.close().finally(() => process.exit(0));
-    // Bounded: a connection that will not close does not keep the sink alive.
-    setTimeout(() => process.exit(0), 2_000).unref();
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-  // The harness holds our stdin open; when it goes away (even killed), so do we.
-  process.stdin.on('data', () => {});
-  process.stdin.once('end', stop);
-  process.stdin.once('close', stop);
-  console.log(
-    JSON.stringify({
-      kind: values.emulator ? 'emulator-fast-path' : 'sink',
-      endpoint: running.endpoint,
-      control: running.control,
-      region: SINK_REGION,
-      credentials: SINK_CREDENTIALS,
-    }),
-  );
 }
