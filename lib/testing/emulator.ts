@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { readSegments } from './blob-store.ts';
-import type { Env } from './context.ts';
+import { type Env, serverNow } from './context.ts';
 import { Faults } from './faults.ts';
 import { isValidBucketName } from './names.ts';
 import { loadIndex, saveIndex } from './persist.ts';
-import { handleRequest } from './server.ts';
+import { unparsableRequestResponse } from './respond.ts';
+import { handleRequest, newRequestId } from './server.ts';
 import { World } from './state.ts';
 import { Stats } from './stats.ts';
 import { DiskBlobStore } from './store-disk.ts';
@@ -97,9 +99,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   // No request timeout: a benchmark may stream one multi-GiB part for a long time.
-  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 30_000 }, (req, res) => {
-    // handleRequest answers every error itself; this only guards against a throw while answering.
-    handleRequest(env, req, res).catch(() => res.destroy());
+  // insecureHTTPParser: OSS accepts a body framed by both Content-Length and chunked encoding
+  // (the official SDK sends that); Node's strict parser refuses it. The lenient parser lets
+  // chunked framing win. The emulator listens on loopback for tests only.
+  const server = createServer(
+    { requestTimeout: 0, keepAliveTimeout: 30_000, insecureHTTPParser: true },
+    (req, res) => {
+      // handleRequest answers every error itself; this only guards against a throw while answering.
+      handleRequest(env, req, res).catch(() => res.destroy());
+    },
+  );
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    // A request that cannot be parsed still gets an answer in the OSS format, not a bare reset.
+    if (err.code !== 'ECONNRESET' && socket.writable) {
+      const answer = unparsableRequestResponse(newRequestId(), serverNow(env), err.message);
+      socket.end(answer);
+    } else {
+      socket.destroy();
+    }
   });
   server.listen(options.port ?? 0, host);
   await Promise.race([

@@ -119,7 +119,35 @@ export async function sendStream(
   res.end();
 }
 
-/** §5.1 error body; HEAD has no body, so the XML travels base64-encoded in `x-oss-err`. */
+/**
+ * A complete HTTP response for a request Node's parser refused (no request object exists, so
+ * no context): 400 with an OSS error body, then the connection closes.
+ */
+export function unparsableRequestResponse(requestId: string, date: Date, reason: string): Buffer {
+  const xml = Buffer.from(
+    buildXml({
+      Error: {
+        Code: 'InvalidRequest',
+        Message: `The request could not be read as HTTP/1.1: ${reason}`,
+        RequestId: requestId,
+        HostId: '',
+      },
+    }),
+    'utf8',
+  );
+  const head = [
+    'HTTP/1.1 400 Bad Request',
+    'Server: AliyunOSS',
+    `Date: ${date.toUTCString()}`,
+    `x-oss-request-id: ${requestId}`,
+    'Content-Type: application/xml',
+    `Content-Length: ${xml.length}`,
+    'Connection: close',
+  ];
+  return Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), xml]);
+}
+
+/** The OSS error body; HEAD has no body, so the XML travels base64-encoded in `x-oss-err`. */
 export function sendError(ctx: RequestContext, err: EmulatorError): void {
   if (dropped(ctx)) return;
   const fields: Record<string, string> = {

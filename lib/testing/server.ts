@@ -38,7 +38,7 @@ const HANDLERS: Record<OperationName, (ctx: RequestContext) => Promise<void>> = 
 const BUCKET_LEVEL = new Set<OperationName>(['PutBucket', 'ListMultipartUploads']);
 
 /** 24 uppercase hex characters, like real request ids. */
-function newRequestId(): string {
+export function newRequestId(): string {
   return randomBytes(12).toString('hex').toUpperCase();
 }
 

@@ -128,21 +128,23 @@ export function forbidOverwrite(headers: Record<string, string>): boolean {
 
 /**
  * The declared body length. PUT bodies need Content-Length (411 otherwise); PutObject also
- * accepts chunked transfer encoding, as OSS does for streams of unknown length.
+ * accepts chunked transfer encoding, as OSS does for streams of unknown length. When a request
+ * carries both, the chunked framing wins (HTTP/1.1 says so, and OSS accepts such requests from
+ * the official SDK): the length is what arrives.
  */
 export function declaredLength(
   ctx: RequestContext,
   options: { allowChunked: boolean; max: number },
 ): number | undefined {
   const header = ctx.headers['content-length'];
+  const chunked = /chunked/i.test(ctx.headers['transfer-encoding'] ?? '');
   if (header === undefined) {
-    const chunked = /chunked/i.test(ctx.headers['transfer-encoding'] ?? '');
     if (chunked && options.allowChunked) return undefined;
     throw missingContentLength();
   }
   const length = Number(header);
   if (length > options.max) throw entityTooLarge();
-  return length;
+  return chunked ? undefined : length;
 }
 
 /** The Content-MD5 a request declares, as uppercase hex; malformed → InvalidDigest. */
