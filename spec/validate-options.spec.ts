@@ -200,7 +200,7 @@ describe('client options', () => {
     const error = refusal(() =>
       resolveClientOptions({ ...clientBase, proxy: 'ftp://user:s3cret-pw@proxy:21' }),
     );
-    expect(JSON.stringify({ message: error.message, ...error })).not.toContain('s3cret-pw');
+    expect(JSON.stringify({ ...error, message: error.message })).not.toContain('s3cret-pw');
     const bad = refusal(() => resolveClientOptions({ ...clientBase, proxy: 'http//s3cret-pw' }));
     expect(bad.message).not.toContain('s3cret-pw');
   });
