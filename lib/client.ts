@@ -1,39 +1,359 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { isUint8Array } from 'node:util/types';
+import { inlineHashEngine, WorkerHashPool } from './checksum/part-hasher.ts';
+import {
+  OssAbortError,
+  OssOptionError,
+  OssStreamError,
+  OssUploadError,
+  OssWriteError,
+} from './errors.ts';
 import { resolveUploadOptions, type UploadOptions } from './options.ts';
-import { OssTransport } from './oss/transport.ts';
+import type { OssClientOptions, ResolvedClientOptions } from './oss/client-options.ts';
+import { MultipartUpload } from './oss/multipart-upload.ts';
 import { validateObjectKey } from './oss/names.ts';
-import { type UploadResult, UploadStream } from './upload-stream.ts';
+import { OssTransport } from './oss/transport.ts';
+import type { ListedUpload } from './oss/types.ts';
+import { MemoryBudget } from './parts/memory-budget.ts';
+import { partSizeForLength } from './parts/part-size.ts';
+import { UploadStream } from './upload-stream.ts';
+import type { UploadResult } from './upload-target.ts';
 
-/** The public client: every OSS operation of the transport, plus streaming uploads. */
-export class OssClient extends OssTransport {
+/** What `client.upload()` takes as the object's bytes. */
+export type UploadBody =
+  | Readable
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array | string>
+  | Iterable<Uint8Array | string>
+  | Uint8Array
+  | string;
+
+/** Which in-progress uploads `listUploads`/`abortUploads` act on (all given filters must hold). */
+export interface UploadFilter {
+  /** Keys starting with this. */
+  prefix?: string | undefined;
+  /** Exactly this key. */
+  key?: string | undefined;
+  /** Initiated before this moment. */
+  initiatedBefore?: Date | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** An in-progress multipart upload on the server. */
+export interface UploadSummary {
+  key: string;
+  uploadId: string;
+  initiated: Date | undefined;
+}
+
+/** What the client holds right now, for operators watching the memory budget work. */
+export interface ClientStats {
+  /** Upload streams created and not yet closed. */
+  uploadsInFlight: number;
+  /** Bytes of part data reserved by all uploads of this client. */
+  bytesHeld: number;
+  /** Bytes uploads are waiting to reserve (their writers are held meanwhile). */
+  bytesWaiting: number;
+  /** The most ever held at once. */
+  peakBytesHeld: number;
+  memoryLimit: number;
+}
+
+/** The client is closed or destroyed: no new uploads or requests. */
+export class OssClientClosedError extends OssStreamError {
+  constructor(state: 'closed' | 'destroyed') {
+    super('ERR_OSS_CLIENT_CLOSED' as never, `The OSS client is ${state}: it takes no new work`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return value.constructor?.name ?? 'object';
+  return typeof value;
+}
+
+/** The bytes of `client.upload()` as something pipeline() can read, or a typed refusal. */
+function toSource(body: unknown): Readable | AsyncIterable<unknown> | Iterable<unknown> {
+  // A string or byte array is one body: never iterate it (by character or by byte).
+  if (typeof body === 'string' || isUint8Array(body)) return Readable.from([body]);
+  if (body instanceof Readable) return body;
+  if (typeof ReadableStream !== 'undefined' && body instanceof ReadableStream) {
+    return Readable.fromWeb(body as never);
+  }
+  if (body !== null && typeof body === 'object') {
+    if (Symbol.asyncIterator in body) return body as AsyncIterable<unknown>;
+    if (Symbol.iterator in body) return body as Iterable<unknown>;
+    if (typeof (body as { pipe?: unknown }).pipe === 'function') return body as Readable;
+  }
+  throw new OssWriteError(
+    `upload() takes a Readable, a ReadableStream, an (async) iterable of bytes, a Buffer, a Uint8Array or a string, not ${describe(body)}`,
+  );
+}
+
+function validateFilter(filter: unknown): UploadFilter {
+  if (filter === undefined) return {};
+  if (filter === null || typeof filter !== 'object') {
+    throw new OssOptionError('filter', `expected an object, got ${describe(filter)}`);
+  }
+  const given = filter as Record<string, unknown>;
+  for (const name of Object.keys(given)) {
+    if (!['prefix', 'key', 'initiatedBefore', 'signal'].includes(name)) {
+      throw new OssOptionError(name, 'unknown option');
+    }
+  }
+  for (const name of ['prefix', 'key'] as const) {
+    if (given[name] !== undefined && typeof given[name] !== 'string') {
+      throw new OssOptionError(name, `expected a string, got ${describe(given[name])}`);
+    }
+  }
+  const before = given.initiatedBefore;
+  if (before !== undefined && (!(before instanceof Date) || Number.isNaN(before.getTime()))) {
+    throw new OssOptionError('initiatedBefore', `expected a valid Date, got ${describe(before)}`);
+  }
+  if (given.signal !== undefined && !(given.signal instanceof AbortSignal)) {
+    throw new OssOptionError('signal', `expected an AbortSignal, got ${describe(given.signal)}`);
+  }
+  return given as UploadFilter;
+}
+
+/**
+ * The public client: the OSS operations (through the transport it holds), streaming uploads,
+ * one memory budget shared by all of them, and a clean shutdown.
+ */
+export class OssClient {
+  readonly #transport: OssTransport;
+  readonly #budget: MemoryBudget;
+  readonly #streams = new Set<UploadStream>();
+  #hashPool: WorkerHashPool | undefined;
+  #state: 'open' | 'closed' | 'destroyed' = 'open';
+  #shutdown: Promise<void> | undefined;
+
+  constructor(options: OssClientOptions) {
+    this.#transport = new OssTransport(options);
+    this.#budget = new MemoryBudget(this.#transport.options.memoryLimit);
+  }
+
+  /** The validated options (credentials are held behind a provider, never as plain text). */
+  get options(): ResolvedClientOptions {
+    return this.#transport.options;
+  }
+
+  get bucket(): string {
+    return this.#transport.bucket;
+  }
+
+  /** Server time minus local time, as learned from a RequestTimeTooSkewed answer. */
+  get clockOffsetMs(): number {
+    return this.#transport.clockOffsetMs;
+  }
+
+  #assertOpen(): void {
+    if (this.#state !== 'open') throw new OssClientClosedError(this.#state);
+  }
+
+  initiateMultipartUpload(...args: Parameters<OssTransport['initiateMultipartUpload']>) {
+    return this.#transport.initiateMultipartUpload(...args);
+  }
+
+  uploadPart(...args: Parameters<OssTransport['uploadPart']>) {
+    return this.#transport.uploadPart(...args);
+  }
+
+  completeMultipartUpload(...args: Parameters<OssTransport['completeMultipartUpload']>) {
+    return this.#transport.completeMultipartUpload(...args);
+  }
+
+  abortMultipartUpload(...args: Parameters<OssTransport['abortMultipartUpload']>) {
+    return this.#transport.abortMultipartUpload(...args);
+  }
+
+  listParts(...args: Parameters<OssTransport['listParts']>) {
+    return this.#transport.listParts(...args);
+  }
+
+  listMultipartUploads(...args: Parameters<OssTransport['listMultipartUploads']>) {
+    return this.#transport.listMultipartUploads(...args);
+  }
+
+  putObject(...args: Parameters<OssTransport['putObject']>) {
+    return this.#transport.putObject(...args);
+  }
+
+  headObject(...args: Parameters<OssTransport['headObject']>) {
+    return this.#transport.headObject(...args);
+  }
+
+  getObject(...args: Parameters<OssTransport['getObject']>) {
+    return this.#transport.getObject(...args);
+  }
+
+  getObjectBuffer(...args: Parameters<OssTransport['getObjectBuffer']>) {
+    return this.#transport.getObjectBuffer(...args);
+  }
+
+  deleteObject(...args: Parameters<OssTransport['deleteObject']>) {
+    return this.#transport.deleteObject(...args);
+  }
+
+  /** In-progress multipart uploads matching every filter given, following all pages. */
+  async listUploads(filter?: UploadFilter): Promise<UploadSummary[]> {
+    const { prefix, key, initiatedBefore, signal } = validateFilter(filter);
+    const listed: ListedUpload[] = await this.#transport.listMultipartUploads({
+      prefix: key ?? prefix,
+      signal,
+    });
+    const summaries: UploadSummary[] = [];
+    for (const upload of listed) {
+      if (key !== undefined && upload.key !== key) continue;
+      if (prefix !== undefined && !upload.key.startsWith(prefix)) continue;
+      const initiated = upload.initiated === undefined ? undefined : new Date(upload.initiated);
+      if (initiatedBefore !== undefined) {
+        if (!initiated || !(initiated.getTime() < initiatedBefore.getTime())) continue;
+      }
+      summaries.push({ key: upload.key, uploadId: upload.uploadId, initiated });
+    }
+    return summaries;
+  }
+
+  /** Abort every in-progress upload matching the filters; resolves with those aborted. */
+  async abortUploads(filter?: UploadFilter): Promise<UploadSummary[]> {
+    const uploads = await this.listUploads(filter);
+    const signal = filter?.signal;
+    for (const upload of uploads) {
+      await this.#transport.abortMultipartUpload(upload.key, upload.uploadId, { signal });
+    }
+    return uploads;
+  }
+
+  #hashEngine(hashing: 'workers' | 'inline') {
+    if (hashing === 'inline') return inlineHashEngine;
+    this.#hashPool ??= new WorkerHashPool();
+    return this.#hashPool;
+  }
+
   /**
    * A Writable that uploads everything written to it as `key`. `await pipeline(source, stream)`
    * resolves once the object exists; `stream.result` then describes it. Options and the key
    * are validated here, before anything is sent.
    */
   createUploadStream(key: string, options?: UploadOptions): UploadStream {
-    return new UploadStream(
-      this,
-      validateObjectKey(key),
-      resolveUploadOptions(options, this.options.retry),
-    );
+    this.#assertOpen();
+    const validKey = validateObjectKey(key);
+    const resolved = resolveUploadOptions(options, this.#transport.options.retry);
+    const { partSize, contentLength } = resolved;
+    const firstPart =
+      contentLength === undefined ? partSize : partSizeForLength(partSize, contentLength);
+    if (firstPart > this.#budget.limit) {
+      throw new OssOptionError(
+        'partSize',
+        `parts of ${firstPart} bytes do not fit in the client's memoryLimit of ${this.#budget.limit} bytes`,
+      );
+    }
+    let stream: UploadStream | undefined;
+    const handle = new MultipartUpload(this.#transport, validKey, {
+      objectHeaders: resolved.objectHeaders,
+      completeHeaders: resolved.completeHeaders,
+      retry: resolved.retry,
+      checkCrc64: resolved.checkCrc64,
+      deleteOnIntegrityError: resolved.deleteOnIntegrityError,
+      leavePartsOnError: resolved.leavePartsOnError,
+      resume: resolved.resume,
+      onInitiated: (uploadId) => stream?.emit('initiated', { uploadId }),
+    });
+    stream = new UploadStream(handle, {
+      bucket: this.bucket,
+      key: validKey,
+      partSize,
+      concurrency: resolved.concurrency,
+      contentLength,
+      hashEngine: this.#hashEngine(resolved.hashing),
+      budget: this.#budget.account(),
+      signal: resolved.signal,
+    });
+    const created = stream;
+    this.#streams.add(created);
+    created.once('close', () => this.#streams.delete(created));
+    return created;
   }
 
-  /** Promise form: stream `source` into `key`. Rejects with one OssUploadError on failure. */
-  async upload(
-    key: string,
-    source: Readable | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
-    options?: UploadOptions,
-  ): Promise<UploadResult> {
+  /**
+   * Promise form: stream `body` into `key`. Rejects with one OssUploadError, after the clean-up
+   * on the server has finished; a body of an unsupported type is an OssWriteError.
+   */
+  async upload(key: string, body: UploadBody, options?: UploadOptions): Promise<UploadResult> {
+    const source = toSource(body);
     const stream = this.createUploadStream(key, options);
     try {
       await pipeline(source as Readable, stream);
     } catch (error) {
-      // pipeline reports the first error (often the source's); the stream's own error is
-      // the one that says what happened to the upload.
-      throw stream.uploadError ?? error;
+      // pipeline reports the first error (often the source's) and may settle before the
+      // stream's clean-up has finished; the stream's own error says what happened to the upload.
+      if (!stream.closed) await new Promise((resolve) => stream.once('close', resolve));
+      if (stream.uploadError) throw stream.uploadError;
+      if (error instanceof OssUploadError) throw error;
+      throw new OssUploadError({
+        bucket: this.bucket,
+        key: stream.key,
+        uploadId: stream.uploadId,
+        cleanedUp: false,
+        cause: error,
+      });
     }
     return stream.result as UploadResult;
   }
+
+  /** Uploads in flight and the memory budget they share. */
+  stats(): ClientStats {
+    return {
+      uploadsInFlight: this.#streams.size,
+      bytesHeld: this.#budget.held,
+      bytesWaiting: this.#budget.waiting,
+      peakBytesHeld: this.#budget.peakHeld,
+      memoryLimit: this.#budget.limit,
+    };
+  }
+
+  /**
+   * Stop taking new uploads, wait for those in flight to finish (each succeeds or fails on its
+   * own), then release sockets and hash workers. Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.#state === 'open') {
+      this.#state = 'closed';
+      this.#shutdown = this.#release(() => Promise.all([...this.#streams].map(closed)));
+    }
+    return this.#shutdown as Promise<void>;
+  }
+
+  /**
+   * Abort every upload in flight (each aborted on the server, within a bounded time), then
+   * release sockets and hash workers. Without `error` the streams close without an 'error'
+   * event (their `uploadError` says they were aborted). Idempotent.
+   */
+  destroy(error?: Error): Promise<void> {
+    if (this.#state === 'destroyed') return this.#shutdown as Promise<void>;
+    const waitForClose = this.#shutdown;
+    this.#state = 'destroyed';
+    const reason = error ?? new OssAbortError('The OSS client was destroyed');
+    this.#shutdown = this.#release(async () => {
+      const streams = [...this.#streams];
+      for (const stream of streams) stream.destroy(error);
+      await Promise.all(streams.map(closed));
+      await waitForClose;
+    }, reason);
+    return this.#shutdown;
+  }
+
+  async #release(drain: () => Promise<unknown>, reason?: Error): Promise<void> {
+    await drain();
+    if (reason) (this.#transport as { destroy?: (e: Error) => void }).destroy?.(reason);
+    else await this.#transport.close();
+    await this.#hashPool?.close();
+  }
+}
+
+function closed(stream: UploadStream): Promise<void> {
+  if (stream.closed) return Promise.resolve();
+  return new Promise((resolve) => stream.once('close', () => resolve()));
 }

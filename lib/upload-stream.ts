@@ -1,37 +1,14 @@
 import { Writable } from 'node:stream';
-import { etagToMd5Hex } from './checksum/md5.ts';
-import {
-  defaultHashPool,
-  type HashEngine,
-  inlineHashEngine,
-  type PartDigest,
-} from './checksum/part-hasher.ts';
-import {
-  OssAbortError,
-  OssIntegrityError,
-  OssStreamError,
-  OssUploadError,
-  OssWriteError,
-} from './errors.ts';
-import type { ResolvedUploadOptions } from './options.ts';
-import type { OssTransport } from './oss/transport.ts';
-import type { ListedPart } from './oss/types.ts';
+import { isUint8Array } from 'node:util/types';
+import type { HashEngine } from './checksum/part-hasher.ts';
+import { OssAbortError, OssStreamError, type OssUploadError, OssWriteError } from './errors.ts';
+import { CapacityGate } from './parts/capacity-gate.ts';
+import type { BudgetAccount } from './parts/memory-budget.ts';
 import { PartBuffer, SegmentPool } from './parts/part-buffer.ts';
 import { MAX_PARTS, partSizeFor, partSizeForLength } from './parts/part-size.ts';
-import { PartLedger } from './parts/ledger.ts';
+import type { UploadResult, UploadTarget } from './upload-target.ts';
 
-export interface UploadResult {
-  bucket: string;
-  key: string;
-  size: number;
-  etag: string;
-  /** CRC-64/ECMA of the object as a decimal string (as OSS reports it). */
-  crc64: string;
-  partCount: number;
-  /** null when the object was small enough for a single PutObject. */
-  uploadId: string | null;
-  location: string | undefined;
-}
+export type { UploadResult } from './upload-target.ts';
 
 export interface PartEvent {
   partNumber: number;
@@ -41,20 +18,57 @@ export interface PartEvent {
   md5: string;
   /** Decimal CRC-64 of the part. */
   crc64: string;
-  /** True when a resumed upload found this part already on the server. */
+  /** A resumed upload found this part already on the server with the same bytes. */
   skipped: boolean;
+  /** A resumed upload had this part number with other bytes; it was sent again. */
+  replaced: boolean;
 }
 
 export interface ProgressEvent {
   /** Bytes accepted from the source. */
   bytesWritten: number;
-  /** Bytes sent to the server: acknowledged parts plus what is on the wire now. */
+  /** Bytes sent to the server: acknowledged parts plus what is on the wire now. Never decreases. */
   bytesUploaded: number;
   total?: number;
 }
 
-/** Deadline for the clean-up requests sent after a failure. */
-const CLEANUP_TIMEOUT_MS = 10_000;
+export interface InitiatedEvent {
+  uploadId: string;
+}
+
+/** The events an UploadStream emits, with their payloads. */
+export interface UploadStreamEvents {
+  /** The multipart upload exists on the server (or a resumed one was found). */
+  initiated: (event: InitiatedEvent) => void;
+  /** A part is stored (or was already stored, on resume). */
+  part: (event: PartEvent) => void;
+  progress: (event: ProgressEvent) => void;
+  /** The upload failed; everything was cancelled and cleaned up first. */
+  error: (error: OssUploadError) => void;
+  /** The object exists; `stream.result` describes it. (No payload: any listener arity is fine.) */
+  finish: (...nothing: unknown[]) => void;
+  close: (...nothing: unknown[]) => void;
+  drain: (...nothing: unknown[]) => void;
+  pipe: (source: NodeJS.ReadableStream) => void;
+  unpipe: (source: NodeJS.ReadableStream) => void;
+}
+
+type EventName = keyof UploadStreamEvents;
+type WriteCallback = (error: Error | null | undefined) => void;
+
+/** How the writer cuts and holds parts; everything about the object store is in the target. */
+export interface WriterSettings {
+  /** Names for messages and for `stream.key`/`stream.bucket`; never used for requests. */
+  bucket: string;
+  key: string;
+  partSize: number;
+  concurrency: number;
+  contentLength: number | undefined;
+  hashEngine: HashEngine;
+  /** This upload's share of the client's memory budget. */
+  budget: BudgetAccount;
+  signal: AbortSignal | undefined;
+}
 
 interface HeldWrite {
   chunk: Uint8Array;
@@ -62,57 +76,83 @@ interface HeldWrite {
   callback: (error?: Error | null) => void;
 }
 
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return value.constructor?.name ?? 'object';
+  return typeof value;
+}
+
 /**
- * The Writable facade. It only fills parts and waits for capacity; the transport sends,
- * signs and retries. Backpressure is the _write callback: it is held while a full part is
- * waiting for one of `concurrency` upload slots, so memory stays within
- * (concurrency + 1) × partSize plus the writable's own highWaterMark.
+ * A chunk as Node's Writable takes it, checked here so that a caller's mistake throws a typed
+ * error at the call site instead of destroying the stream (and the upload) behind its back.
  */
+function checkedChunk(chunk: unknown, encoding: unknown): Buffer | string {
+  if (typeof chunk === 'string') {
+    if (typeof encoding === 'string' && !Buffer.isEncoding(encoding)) {
+      throw new OssWriteError(`write() got an unknown string encoding "${encoding}"`);
+    }
+    return chunk;
+  }
+  // isUint8Array also knows arrays from other realms (vm contexts, workers' transfers).
+  if (isUint8Array(chunk)) {
+    return Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+  }
+  throw new OssWriteError(`write() takes a Buffer, Uint8Array or string, not ${describe(chunk)}`);
+}
+
+/**
+ * The Writable: it copies bytes into parts, waits for capacity, and hands sealed parts to its
+ * upload target. Backpressure is the `_write` callback, held while a full part waits for one of
+ * `concurrency` slots or while the client's memory budget has no room for the next part.
+ */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below only narrows the EventEmitter methods the class inherits
 export class UploadStream extends Writable {
   readonly key: string;
   readonly bucket: string;
   /** Set once the object exists (before 'finish'). */
   result: UploadResult | undefined;
 
-  readonly #transport: OssTransport;
-  readonly #options: ResolvedUploadOptions;
-  readonly #hashEngine: HashEngine;
-  readonly #controller = new AbortController();
-  readonly #ledger = new PartLedger();
-  readonly #tasks = new Set<Promise<void>>();
-  readonly #onWire = new Map<number, number>();
+  readonly #target: UploadTarget & { readonly uploadId: string | null };
+  readonly #settings: WriterSettings;
+  readonly #gate: CapacityGate;
+  readonly #budget: BudgetAccount;
   readonly #segments = new SegmentPool();
+  readonly #tasks = new Set<Promise<void>>();
+  /** Bytes of each part on the wire now (the most any attempt reached). */
+  readonly #sent = new Map<number, number>();
 
+  #partSize: number;
+  #forceMultipart = false;
   #current: PartBuffer | undefined;
   #nextPartNumber = 1;
-  #inFlight = 0;
-  /** Sealed parts whose buffers are still held (hashing, uploading or waiting to retry). */
-  #heldBytes = 0;
-  #maxHeldBytes = 0;
   #held: HeldWrite | undefined;
-  #slotWaiter: (() => void) | undefined;
-  #uploadId: string | null = null;
-  #initiating: Promise<string> | undefined;
-  #serverParts: Promise<Map<number, ListedPart>> | undefined;
+  /** Budget this stream reserved beyond its live parts' capacity: it backs the segment pool. */
+  #slack = 0;
+  /** Bytes of dispatched parts whose buffers are still held. */
+  #dispatchedBytes = 0;
+  #maxHeldBytes = 0;
   #bytesWritten = 0;
   #bytesAcknowledged = 0;
   #failure: { error: unknown; partNumber: number | undefined } | undefined;
   #completed = false;
-  #initiateFailed = false;
-  /** The object was created but then deleted because its CRC-64 did not match. */
-  #objectDeleted = false;
   #uploadError: OssUploadError | undefined;
   #removeSignalListener: (() => void) | undefined;
 
-  constructor(transport: OssTransport, key: string, options: ResolvedUploadOptions) {
+  constructor(
+    target: UploadTarget & { readonly uploadId: string | null },
+    settings: WriterSettings,
+  ) {
     super({ decodeStrings: true });
-    this.#transport = transport;
-    this.bucket = transport.bucket;
-    this.key = key;
-    this.#options = options;
-    this.#hashEngine = options.hashing === 'inline' ? inlineHashEngine : defaultHashPool();
-    if (options.resume) this.#uploadId = options.resume.uploadId;
-    const { signal } = options;
+    this.#target = target;
+    this.#settings = settings;
+    this.key = settings.key;
+    this.bucket = settings.bucket;
+    this.#partSize = settings.partSize;
+    this.#gate = new CapacityGate(settings.concurrency);
+    this.#budget = settings.budget;
+    const { signal } = settings;
     if (signal) {
       const onAbort = () =>
         this.destroy(
@@ -128,14 +168,15 @@ export class UploadStream extends Writable {
 
   /** Upload id of the multipart upload, once initiated (null for the single-request path). */
   get uploadId(): string | null {
-    return this.#uploadId;
+    return this.#target.uploadId;
   }
 
-  /** Bytes of part data this stream holds right now, and the most it ever held. */
+  /** Bytes of part data this stream holds right now. */
   get bufferedBytes(): number {
-    return this.#heldBytes + (this.#current?.allocated ?? 0) + this.#segments.size;
+    return this.#dispatchedBytes + (this.#current?.allocated ?? 0) + this.#segments.size;
   }
 
+  /** The most part data this stream ever held at once. */
   get maxBufferedBytes(): number {
     return this.#maxHeldBytes;
   }
@@ -149,21 +190,70 @@ export class UploadStream extends Writable {
   }
 
   get partsInFlight(): number {
-    return this.#inFlight;
+    return this.#gate.active;
+  }
+
+  override _construct(callback: (error?: Error | null) => void): void {
+    this.#target.prepare().then(({ partSize, multipart }) => {
+      if (partSize !== undefined) this.#partSize = partSize;
+      this.#forceMultipart = multipart;
+      callback();
+    }, callback);
+  }
+
+  override write(chunk: string | Uint8Array, callback?: WriteCallback): boolean;
+  override write(
+    chunk: string | Uint8Array,
+    encoding: BufferEncoding,
+    callback?: WriteCallback,
+  ): boolean;
+  override write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+    if (this.writableEnded) {
+      throw new OssWriteError(
+        `write() after end(): the upload of ${this.key} is already finishing`,
+      );
+    }
+    return super.write(
+      checkedChunk(chunk, encoding),
+      encoding as BufferEncoding,
+      callback as never,
+    );
+  }
+
+  override end(callback?: () => void): this;
+  override end(chunk: string | Uint8Array, callback?: () => void): this;
+  override end(chunk: string | Uint8Array, encoding: BufferEncoding, callback?: () => void): this;
+  override end(chunk?: unknown, encoding?: unknown, callback?: unknown): this {
+    if (typeof chunk === 'function' || chunk === undefined || chunk === null) {
+      return super.end(chunk as never);
+    }
+    if (this.writableEnded) {
+      throw new OssWriteError(
+        `end(chunk) after end(): the upload of ${this.key} is already finishing`,
+      );
+    }
+    return super.end(checkedChunk(chunk, encoding), encoding as never, callback as never);
   }
 
   #noteHeld(): void {
     this.#maxHeldBytes = Math.max(this.#maxHeldBytes, this.bufferedBytes);
   }
 
-  #partCapacity(partNumber: number): number {
-    const { contentLength, partSize } = this.#options;
+  #capacityOf(partNumber: number): number {
+    const { contentLength } = this.#settings;
     return contentLength === undefined
-      ? partSizeFor(partNumber, partSize)
-      : partSizeForLength(partSize, contentLength);
+      ? partSizeFor(partNumber, this.#partSize)
+      : partSizeForLength(this.#partSize, contentLength);
   }
 
-  #newPart(): PartBuffer {
+  /** Budget still needed for a part of `capacity`, after using what backs the segment pool. */
+  #claim(capacity: number): number {
+    const used = Math.min(this.#slack, capacity);
+    this.#slack -= used;
+    return capacity - used;
+  }
+
+  #openPart(capacity: number): void {
     const partNumber = this.#nextPartNumber++;
     if (partNumber > MAX_PARTS) {
       throw new OssStreamError(
@@ -171,43 +261,22 @@ export class UploadStream extends Writable {
         `the stream needs more than ${MAX_PARTS} parts`,
       );
     }
-    return new PartBuffer(
+    this.#current = new PartBuffer(
       partNumber,
-      this.#partCapacity(partNumber),
-      this.#hashEngine.begin(),
+      capacity,
+      this.#settings.hashEngine.begin(),
       this.#segments,
     );
   }
 
-  /**
-   * Checked before Node's own handling, so a caller's mistake throws a typed error at the
-   * call site instead of destroying the stream (and the upload) behind its back.
-   */
-  override write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
-    if (this.writableEnded) {
-      throw new OssWriteError(
-        `write() after end(): the upload of ${this.key} is already finishing`,
-      );
+  /** A part's claim is over: keep what backs the pool, give the rest back to the budget. */
+  #returnClaim(capacity: number): void {
+    this.#slack += capacity;
+    const excess = this.#slack - this.#segments.size;
+    if (excess > 0) {
+      this.#slack -= excess;
+      this.#budget.release(excess);
     }
-    if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) {
-      const type =
-        chunk === null
-          ? 'null'
-          : typeof chunk === 'object'
-            ? chunk.constructor?.name
-            : typeof chunk;
-      throw new OssWriteError(
-        `write() takes a Buffer, Uint8Array or string, not ${type ?? 'object'}`,
-      );
-    }
-    if (typeof chunk === 'string' && typeof encoding === 'string' && !Buffer.isEncoding(encoding)) {
-      throw new OssWriteError(`write() got an unknown string encoding "${encoding}"`);
-    }
-    return super.write(
-      chunk,
-      encoding as BufferEncoding,
-      callback as (error?: Error | null) => void,
-    );
   }
 
   override _write(
@@ -215,7 +284,7 @@ export class UploadStream extends Writable {
     _encoding: BufferEncoding,
     callback: (error?: Error | null) => void,
   ): void {
-    const limit = this.#options.contentLength;
+    const limit = this.#settings.contentLength;
     if (limit !== undefined && this.#bytesWritten + chunk.length > limit) {
       callback(new OssWriteError(`the source delivered more than contentLength (${limit}) bytes`));
       return;
@@ -223,23 +292,32 @@ export class UploadStream extends Writable {
     this.#consume({ chunk, offset: 0, callback });
   }
 
-  /** Copy a chunk into parts, dispatching full ones; holds the write while no slot is free. */
+  /** Copy a chunk into parts, dispatching full ones; holds the write while capacity is short. */
   #consume(write: HeldWrite): void {
     const { chunk } = write;
     try {
       while (write.offset < chunk.length) {
-        this.#current ??= this.#newPart();
-        if (this.#current.full) {
-          if (this.#inFlight >= this.#options.concurrency) {
-            this.#held = write;
+        if (!this.#current) {
+          const capacity = this.#capacityOf(this.#nextPartNumber);
+          const needed = this.#claim(capacity);
+          if (needed > 0 && !this.#budget.tryReserve(needed)) {
+            this.#waitForBudget(write, capacity, needed);
             return;
           }
-          const full = this.#current;
-          this.#current = undefined;
-          this.#dispatch(full);
-          this.#current = this.#newPart();
+          this.#openPart(capacity);
         }
-        const taken = this.#current.append(chunk, write.offset);
+        const part = this.#current as PartBuffer;
+        if (part.full) {
+          // Only dispatched once more bytes arrive: a stream of exactly one part is a PutObject.
+          if (!this.#gate.tryAcquire()) {
+            this.#waitForSlot(write);
+            return;
+          }
+          this.#current = undefined;
+          this.#dispatch(part);
+          continue;
+        }
+        const taken = part.append(chunk, write.offset);
         write.offset += taken;
         this.#bytesWritten += taken;
       }
@@ -252,165 +330,127 @@ export class UploadStream extends Writable {
     write.callback();
   }
 
+  #waitForBudget(write: HeldWrite, capacity: number, needed: number): void {
+    this.#held = write;
+    this.#budget.reserve(needed).then(
+      () => {
+        if (this.#held !== write) {
+          this.#budget.release(needed);
+          return;
+        }
+        this.#held = undefined;
+        try {
+          this.#openPart(capacity);
+        } catch (error) {
+          write.callback(error as Error);
+          return;
+        }
+        this.#consume(write);
+      },
+      (error: unknown) => {
+        this.#slack += capacity - needed;
+        this.#fail(error);
+      },
+    );
+  }
+
+  #waitForSlot(write: HeldWrite): void {
+    this.#held = write;
+    this.#gate.acquire().then(
+      () => {
+        if (this.#held !== write) {
+          this.#gate.release();
+          return;
+        }
+        this.#held = undefined;
+        const full = this.#current as PartBuffer;
+        this.#current = undefined;
+        this.#dispatch(full);
+        this.#consume(write);
+      },
+      (error: unknown) => this.#fail(error),
+    );
+  }
+
   #emitProgress(): void {
     if (this.listenerCount('progress') === 0) return;
     let onWire = 0;
-    for (const sent of this.#onWire.values()) onWire += sent;
+    for (const sent of this.#sent.values()) onWire += sent;
     const event: ProgressEvent = {
       bytesWritten: this.#bytesWritten,
       bytesUploaded: this.#bytesAcknowledged + onWire,
     };
-    if (this.#options.contentLength !== undefined) event.total = this.#options.contentLength;
+    if (this.#settings.contentLength !== undefined) event.total = this.#settings.contentLength;
     this.emit('progress', event);
   }
 
-  #slotFreed(): void {
-    if (this.#failure || this.destroyed) {
-      // _final may be waiting for a slot; let it see the failure instead of waiting forever.
-      this.#wakeSlotWaiter();
-      return;
-    }
-    const held = this.#held;
-    if (held) {
-      this.#held = undefined;
-      this.#consume(held);
-      return;
-    }
-    this.#wakeSlotWaiter();
+  /** Bytes of a part on the wire; a retried attempt starting from 0 does not move progress back. */
+  #onSent(partNumber: number, sent: number, size: number): void {
+    if (this.#failure) return;
+    const before = this.#sent.get(partNumber) ?? 0;
+    const now = Math.min(sent, size);
+    if (now <= before) return;
+    this.#sent.set(partNumber, now);
+    this.#emitProgress();
   }
 
-  #wakeSlotWaiter(): void {
-    const waiter = this.#slotWaiter;
-    this.#slotWaiter = undefined;
-    waiter?.();
-  }
-
+  /** Send a full part; its slot is already taken. */
   #dispatch(part: PartBuffer): void {
-    this.#inFlight++;
-    this.#heldBytes += part.allocated;
-    this.#noteHeld();
     const held = part.allocated;
-    const settled = () => {
-      this.#inFlight--;
-      this.#heldBytes -= held;
-      this.#tasks.delete(task);
-    };
-    const task = this.#uploadPart(part).then(
+    this.#dispatchedBytes += held;
+    this.#noteHeld();
+    const task = this.#sendPart(part).then(
       () => {
-        settled();
-        this.#slotFreed();
+        this.#settle(task, part, held);
+        if (!this.#failure) this.#gate.release();
       },
-      (error) => {
-        settled();
-        this.#fail(error, this.#initiateFailed ? undefined : part.partNumber);
+      (error: unknown) => {
+        this.#settle(task, part, held);
+        this.#gate.release();
+        this.#fail(error, part.partNumber);
       },
     );
     this.#tasks.add(task);
   }
 
-  /** Initiate on the first full part, so a stream smaller than one part is one PutObject. */
-  #ensureInitiated(): Promise<string> {
-    if (this.#uploadId) return Promise.resolve(this.#uploadId);
-    // Not tied to the abort signal: an Initiate cut off mid-flight could leave an upload we
-    // never learn about. _destroy waits for it instead (bounded) and then aborts it.
-    this.#initiating ??= this.#transport
-      .initiateMultipartUpload(this.key, {
-        headers: this.#options.objectHeaders,
-        retry: this.#options.retry,
-        signal: AbortSignal.timeout(this.#transport.options.timeoutMs * 3),
-      })
-      .then(
-        ({ uploadId }) => {
-          this.#uploadId = uploadId;
-          this.emit('initiated', { uploadId });
-          return uploadId;
-        },
-        (error: unknown) => {
-          this.#initiateFailed = true;
-          throw error;
-        },
-      );
-    return this.#initiating;
+  #settle(task: Promise<void>, part: PartBuffer, held: number): void {
+    this.#tasks.delete(task);
+    this.#dispatchedBytes -= held;
+    this.#returnClaim(part.capacity);
   }
 
-  #serverPartsForResume(uploadId: string): Promise<Map<number, ListedPart>> {
-    this.#serverParts ??= this.#transport
-      .listParts(this.key, uploadId, {
-        signal: this.#controller.signal,
-        retry: this.#options.retry,
-      })
-      .then((parts) => new Map(parts.map((p) => [p.partNumber, p])));
-    return this.#serverParts;
-  }
-
-  async #uploadPart(part: PartBuffer): Promise<void> {
-    const [uploadId, digest] = await Promise.all([this.#ensureInitiated(), part.seal()]);
-    const { body } = digest;
+  async #sendPart(part: PartBuffer): Promise<void> {
+    const sealed = await part.seal();
     const { partNumber, size } = part;
-    const md5 = digest.md5.toString('hex').toUpperCase();
-    this.#ledger.record({ partNumber, size, md5, crc64: digest.crc64 });
-
-    if (this.#options.resume) {
-      const existing = (await this.#serverPartsForResume(uploadId)).get(partNumber);
-      if (existing && existing.size === size && etagToMd5Hex(existing.etag) === md5) {
-        this.#acknowledge(partNumber, size, existing.etag, md5, digest, true);
-        this.#segments.release(body);
-        return;
-      }
+    try {
+      const outcome = await this.#target.putPart(
+        { partNumber, size, body: sealed.body, md5: sealed.md5, crc64: sealed.crc64 },
+        (sent) => this.#onSent(partNumber, sent, size),
+      );
+      if (this.#failure) return;
+      this.#sent.delete(partNumber);
+      this.#bytesAcknowledged += size;
+      const event: PartEvent = {
+        partNumber,
+        size,
+        etag: outcome.etag,
+        md5: sealed.md5.toString('hex').toUpperCase(),
+        crc64: sealed.crc64.toString(),
+        skipped: outcome.skipped,
+        replaced: outcome.replaced,
+      };
+      this.emit('part', event);
+      this.#emitProgress();
+    } finally {
+      // The request is over (answered or failed): its body buffers can take new bytes.
+      this.#segments.release(sealed.body);
     }
-    this.#onWire.set(partNumber, 0);
-    const result = await this.#transport.uploadPart(this.key, uploadId, partNumber, body, {
-      contentMd5: digest.md5.toString('base64'),
-      crc64: this.#options.checkCrc64 ? digest.crc64 : undefined,
-      signal: this.#controller.signal,
-      retry: this.#options.retry,
-      onUploadProgress: (sent) => {
-        if (this.#failure) return;
-        this.#onWire.set(partNumber, Math.min(sent, size));
-        this.#emitProgress();
-      },
-    });
-    this.#acknowledge(partNumber, size, result.etag, md5, digest, false);
-    // The request is over (response received): its body buffers can take new bytes.
-    this.#segments.release(body);
-  }
-
-  #acknowledge(
-    partNumber: number,
-    size: number,
-    etag: string,
-    md5: string,
-    digest: PartDigest,
-    skipped: boolean,
-  ) {
-    if (this.#failure) return;
-    this.#ledger.acknowledge(partNumber, etag);
-    this.#onWire.delete(partNumber);
-    this.#bytesAcknowledged += size;
-    const event: PartEvent = {
-      partNumber,
-      size,
-      etag,
-      md5,
-      crc64: digest.crc64.toString(),
-      skipped,
-    };
-    this.emit('part', event);
-    this.#emitProgress();
   }
 
   #fail(error: unknown, partNumber?: number): void {
     if (this.#failure) return;
     this.#failure = { error, partNumber };
     this.destroy(error as Error);
-  }
-
-  /** Resolves when fewer than `concurrency` parts are in flight. */
-  #waitForSlot(): Promise<void> {
-    if (this.#inFlight < this.#options.concurrency) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#slotWaiter = resolve;
-    });
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -421,135 +461,79 @@ export class UploadStream extends Writable {
   }
 
   async #finish(): Promise<void> {
-    const { contentLength } = this.#options;
+    const { contentLength } = this.#settings;
     if (contentLength !== undefined && this.#bytesWritten !== contentLength) {
       throw new OssWriteError(
         `the source ended after ${this.#bytesWritten} of contentLength ${contentLength} bytes`,
       );
     }
-    const multipart = this.#nextPartNumber > 2 || this.#options.resume !== undefined;
-    if (!multipart) {
-      await this.#putSingle();
-      return;
-    }
-    const tail = this.#current;
-    this.#current = undefined;
-    if (tail && tail.size > 0) {
-      await this.#waitForSlot();
-      if (this.#failure) throw this.#failure.error;
-      this.#dispatch(tail);
+    if (!this.#forceMultipart && this.#nextPartNumber <= 2) {
+      this.result = await this.#putSingle();
     } else {
-      tail?.discard();
+      const tail = this.#current;
+      if (tail && tail.size > 0) {
+        // The tail stays this.#current while it waits, so a failure meanwhile discards it.
+        await this.#gate.acquire();
+        this.#current = undefined;
+        this.#dispatch(tail);
+      } else if (tail) {
+        this.#discardCurrent();
+      }
+      while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+      if (this.#failure) throw this.#failure.error;
+      this.result = await this.#target.complete();
     }
-    while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
-    if (this.#failure) throw this.#failure.error;
-    await this.#complete();
+    this.#completed = true;
+    this.#bytesAcknowledged = this.result.size;
+    this.#sent.clear();
+    this.#emitProgress();
   }
 
   /** The whole stream fit in one part (possibly empty): one PutObject. */
-  async #putSingle(): Promise<void> {
-    const part = this.#current ?? this.#newPart();
+  async #putSingle(): Promise<UploadResult> {
+    if (!this.#current) this.#openPart(0);
+    const part = this.#current as PartBuffer;
+    const sealed = await part.seal();
     this.#current = undefined;
-    const digest = await part.seal();
-    const { body } = digest;
-    const crc64 = digest.crc64.toString();
-    const result = await this.#transport
-      .putObject(this.key, body, {
-        contentMd5: digest.md5.toString('base64'),
-        crc64: this.#options.checkCrc64 ? digest.crc64 : undefined,
-        headers: this.#options.objectHeaders,
-        signal: this.#controller.signal,
-        retry: this.#options.retry,
-        onUploadProgress: (sent) => {
-          this.#onWire.set(1, Math.min(sent, part.size));
-          this.#emitProgress();
-        },
-      })
-      .catch(async (error: unknown) => {
-        // Every attempt stored something the server describes as other bytes: the object
-        // exists but cannot be trusted.
-        if (error instanceof OssIntegrityError) {
-          this.#completed = true;
-          await this.#deleteCorruptObject();
-        }
-        throw error;
-      });
-    this.#onWire.delete(1);
-    this.#completed = true;
-    this.#bytesAcknowledged = part.size;
-    this.#emitProgress();
-    this.result = {
-      bucket: this.bucket,
-      key: this.key,
-      size: part.size,
-      etag: result.etag,
-      crc64,
-      partCount: 1,
-      uploadId: null,
-      location: undefined,
-    };
-  }
-
-  async #complete(): Promise<void> {
-    const uploadId = await this.#ensureInitiated();
-    const parts = this.#ledger.completeList();
-    const crc64 = this.#ledger.objectCrc64().toString();
-    const size = this.#ledger.size;
-    const result = await this.#transport.completeMultipartUpload(
-      this.key,
-      uploadId,
-      parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag as string })),
-      {
-        headers: this.#options.completeHeaders,
-        signal: this.#controller.signal,
-        retry: this.#options.retry,
-        expect: {
-          partCount: parts.length,
-          size,
-          crc64: this.#options.checkCrc64 ? crc64 : undefined,
-        },
-      },
-    );
-    this.#completed = true;
-    await this.#checkObjectCrc(crc64, result.crc64);
-    this.result = {
-      bucket: this.bucket,
-      key: this.key,
-      size,
-      etag: result.etag,
-      crc64,
-      partCount: parts.length,
-      uploadId,
-      location: result.location,
-    };
-  }
-
-  /** The object exists; if its CRC differs from what we sent it is corrupt: delete it. */
-  async #checkObjectCrc(expected: string, returned: string | undefined): Promise<void> {
-    if (!this.#options.checkCrc64 || returned === undefined || returned === expected) return;
-    await this.#deleteCorruptObject();
-    throw new OssIntegrityError('object-crc64', expected, returned);
-  }
-
-  async #deleteCorruptObject(): Promise<void> {
-    if (!this.#options.deleteOnIntegrityError) return;
-    this.#objectDeleted = await this.#transport
-      .deleteObject(this.key, { signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) })
-      .then(
-        () => true,
-        () => false,
+    try {
+      return await this.#target.putObject(
+        { partNumber: 1, size: part.size, body: sealed.body, md5: sealed.md5, crc64: sealed.crc64 },
+        (sent) => this.#onSent(1, sent, part.size),
       );
+    } finally {
+      this.#segments.release(sealed.body);
+      this.#returnClaim(part.capacity);
+    }
+  }
+
+  #discardCurrent(): void {
+    const part = this.#current;
+    if (!part) return;
+    this.#current = undefined;
+    part.discard();
+    this.#returnClaim(part.capacity);
+  }
+
+  /** Give every byte of budget back: the stream is over and holds no part any more. */
+  #releaseBudget(): void {
+    this.#segments.clear();
+    this.#slack = 0;
+    this.#budget.release(this.#budget.held);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#removeSignalListener?.();
     if (this.#completed && !this.#failure && !error) {
+      this.#releaseBudget();
       callback(null);
       return;
     }
+    // Node's convention: destroy() without an error closes the stream without 'error'; the
+    // upload is still aborted, and uploadError says what happened to it.
+    const quiet = error === null && !this.#failure;
     this.#cleanUp(error).then((uploadError) => {
       this.#uploadError = uploadError;
-      callback(uploadError);
+      callback(quiet ? null : uploadError);
     });
   }
 
@@ -559,43 +543,30 @@ export class UploadStream extends Writable {
       error ??
       new OssAbortError('The upload stream was destroyed before it finished');
     this.#failure ??= { error: cause, partNumber: undefined };
-    this.#controller.abort(cause);
-    this.#current?.discard();
-    this.#current = undefined;
-    this.#segments.clear();
+    this.#target.cancel(cause);
+    const reason = cause instanceof Error ? cause : new OssAbortError();
+    this.#gate.close(reason);
+    this.#budget.close(reason);
+    this.#discardCurrent();
     const held = this.#held;
     this.#held = undefined;
-    held?.callback(cause as Error);
-
+    held?.callback(reason);
     // Let aborted requests settle, so no part lands after the upload is aborted.
-    await Promise.allSettled([...this.#tasks]);
-    // cleanedUp: nothing of this upload is left on the server.
-    let cleanedUp: boolean;
-    if (this.#completed) {
-      cleanedUp = this.#objectDeleted;
-    } else {
-      const uploadId = this.#uploadId ?? (await this.#initiating?.catch(() => undefined));
-      if (!uploadId) cleanedUp = true;
-      else if (this.#options.leavePartsOnError) cleanedUp = false;
-      else {
-        cleanedUp = await this.#transport
-          .abortMultipartUpload(this.key, uploadId, {
-            signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS),
-          })
-          .then(
-            () => true,
-            () => false,
-          );
-      }
-    }
-    if (cause instanceof OssUploadError) return cause;
-    return new OssUploadError({
-      bucket: this.bucket,
-      key: this.key,
-      uploadId: this.#uploadId,
-      partNumber: this.#failure.partNumber ?? (cause as { partNumber?: number }).partNumber,
-      cleanedUp,
-      cause,
-    });
+    while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+    const uploadError = await this.#target.cleanUp(cause, this.#failure.partNumber);
+    this.#releaseBudget();
+    return uploadError;
   }
+}
+
+/** Typed events: a misspelt event name or a wrong payload field does not compile. */
+export interface UploadStream {
+  on<E extends EventName>(event: E, listener: UploadStreamEvents[E]): this;
+  once<E extends EventName>(event: E, listener: UploadStreamEvents[E]): this;
+  off<E extends EventName>(event: E, listener: UploadStreamEvents[E]): this;
+  addListener<E extends EventName>(event: E, listener: UploadStreamEvents[E]): this;
+  prependListener<E extends EventName>(event: E, listener: UploadStreamEvents[E]): this;
+  prependOnceListener<E extends EventName>(event: E, listener: UploadStreamEvents[E]): this;
+  removeListener<E extends EventName>(event: E, listener: UploadStreamEvents[E]): this;
+  emit<E extends EventName>(event: E, ...args: Parameters<UploadStreamEvents[E]>): boolean;
 }
