@@ -47,6 +47,14 @@ describe('upload options', () => {
     [{ resume: { uploadId: 'u', extra: 1 } }, 'resume.extra'],
     [{ resume: 'newest' }, 'resume'],
     [{ partsize: 1 }, 'partsize'],
+    [{ concurrency: 1001 }, 'concurrency'],
+    [{ contentLength: 10_000 * 5 * 1024 ** 3 + 1 }, 'contentLength'],
+    [{ contentType: 'text/plain\u0001' }, 'contentType'],
+    [{ headers: { 'x-oss-meta-a': '1' } }, 'headers.x-oss-meta-a'],
+    [{ headers: { 'Cache-Control': 'a', 'cache-control': 'b' } }, 'headers.cache-control'],
+    [{ meta: { A: '1', a: '2' } }, 'meta.a'],
+    [{ meta: { a: 'x'.repeat(8 * 1024) } }, 'meta'],
+    [{ tagging: { a: 1 } }, 'tagging.a'],
   ])('rejects %j naming %s', (options, name) => {
     const error = optionError(options);
     expect(error.option).toBe(name);
@@ -81,6 +89,15 @@ describe('upload options', () => {
       'x-oss-object-acl': 'private',
       'x-oss-forbid-overwrite': 'true',
     });
+  });
+});
+
+describe('metadata size', () => {
+  it('accepts exactly 8 KiB of names and values, in UTF-8 bytes', () => {
+    // 'a' + 4095 × 'é' (2 bytes each) + 'b' + '' = 8192 bytes.
+    const meta = { a: 'é'.repeat(4095), b: '' };
+    expect(() => resolveUploadOptions({ meta })).not.toThrow();
+    expect(() => resolveUploadOptions({ meta: { ...meta, c: '' } })).toThrow(/8192/);
   });
 });
 
