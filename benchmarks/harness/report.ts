@@ -3,7 +3,16 @@
  * benchmarks/README.md between its markers.
  */
 import type { BenchmarkDocument, CaseResult } from './document.ts';
-import { type CaseSpec, documentedBound, type Group, libId, SIZES, sourceId } from './plan.ts';
+import {
+  type CaseSpec,
+  documentedBound,
+  type Group,
+  LIB_DEFAULTS,
+  libId,
+  NO_MEMORY_LIMIT,
+  SIZES,
+  sourceId,
+} from './plan.ts';
 import { formatBytes, MiB, type Stat } from './stats.ts';
 import { aboveIdle } from './targets.ts';
 
@@ -190,6 +199,12 @@ export function renderMarkdown(doc: BenchmarkDocument): string {
   }
   w();
 
+  const limited = memoryLimitTable(doc);
+  if (limited) {
+    w(limited);
+    w();
+  }
+
   w('### Integrity at full speed');
   w();
   w(
@@ -257,6 +272,51 @@ export function renderMarkdown(doc: BenchmarkDocument): string {
     w();
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The client option memoryLimit of a case: undefined is the default. */
+function memoryLimitOf(c: CaseResult): number {
+  const given = c.spec.clientOptions?.memoryLimit;
+  return typeof given === 'number' ? given : LIB_DEFAULTS.memoryLimit;
+}
+
+/**
+ * N simultaneous uploads through one client, with no client-wide limit, the default limit and a
+ * small one: throughput and memory side by side, against the run without a limit.
+ */
+function memoryLimitTable(doc: BenchmarkDocument): string | undefined {
+  const cases = doc.cases
+    .filter((c) => c.spec.groups.includes('memory-limit'))
+    .sort((a, b) => memoryLimitOf(b) - memoryLimitOf(a));
+  const ref = cases.find((c) => memoryLimitOf(c) === NO_MEMORY_LIMIT);
+  const first = cases[0];
+  if (!first) return undefined;
+  const out = [
+    `### One client, ${first.spec.uploads} simultaneous uploads: with and without memoryLimit`,
+    '',
+    `${first.spec.uploads} uploads of ${formatBytes(first.spec.bytes)} each through one client in one process, default upload options (${formatBytes(LIB_DEFAULTS.partSize)} parts, concurrency ${LIB_DEFAULTS.concurrency}: each stream alone may hold ${(documentedBound() / MiB).toFixed(2)} MiB). “No limit” sets memoryLimit to Number.MAX_SAFE_INTEGER, so only each stream's own bound applies. “Held (client)” is the client's own peak of part data reserved by all its uploads at once (\`client.stats().peakBytesHeld\`, when the client reports it); “held (streams)” is the sum of each stream's own \`maxBufferedBytes\`, which were not all reached at the same moment. “× no limit” is the ratio to the run without a limit.`,
+    '',
+    '| Client memoryLimit | MB/s (all) median (min–max) | × no limit | Peak RSS MiB median (min–max) | × no limit | Above idle MiB | Held (client) MiB | Held (streams) MiB | CPU s/GiB |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const c of cases) {
+    const s = c.summary;
+    const limit = memoryLimitOf(c);
+    const name =
+      limit === NO_MEMORY_LIMIT
+        ? 'no limit'
+        : `${formatBytes(limit)}${c.spec.clientOptions?.memoryLimit === undefined ? ' (default)' : ''}`;
+    const failed = s.failures > 0 ? ` (${s.failures} failed run${s.failures > 1 ? 's' : ''})` : '';
+    if (!s.mbps) {
+      const error = c.runs.find((r) => r.error)?.error ?? 'not run';
+      out.push(`| ${name} | failed: ${error.replace(/\|/g, '/')} | | | | | | | |`);
+      continue;
+    }
+    out.push(
+      `| ${name}${failed} | ${range(s.mbps)} | ${ratio(s.mbps.median, ref?.summary.mbps?.median)} | ${range(s.peakRssMiB)} | ${ratio(s.peakRssMiB?.median, ref?.summary.peakRssMiB?.median)} | ${num(aboveIdle(c))} | ${num(s.peakBytesHeldMiB?.median)} | ${num(s.maxBufferedMiB?.median)} | ${num(s.cpuSecondsPerGiB?.median, 2)} |`,
+    );
+  }
+  return out.join('\n');
 }
 
 const MB_PER_GIB = 2 ** 30 / 1e6;

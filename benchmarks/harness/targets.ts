@@ -5,7 +5,7 @@
  * A target whose cases did not run (filtered out, or failed) is undefined, not passed.
  */
 import type { BenchmarkDocument, CaseResult, TargetResult } from './document.ts';
-import { documentedBound, libId, SIZES, sourceId } from './plan.ts';
+import { documentedBound, libId, NO_MEMORY_LIMIT, SIZES, sourceId } from './plan.ts';
 import { formatBytes, MiB } from './stats.ts';
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -141,6 +141,28 @@ export function evaluateTargets(doc: BenchmarkDocument): TargetResult[] {
     value: worst === undefined ? undefined : round2(worst),
     pass: rows.length === sizes.simultaneousCounts.length ? pass : undefined,
   });
+
+  // The client's memoryLimit, by its own accounting: never more part data held than the limit.
+  const limitedCases = doc.cases.filter(
+    (c) =>
+      c.spec.groups.includes('memory-limit') &&
+      typeof c.spec.clientOptions?.memoryLimit === 'number' &&
+      c.spec.clientOptions.memoryLimit !== NO_MEMORY_LIMIT,
+  );
+  for (const c of limitedCases) {
+    const limit = (c.spec.clientOptions!.memoryLimit as number) / MiB;
+    const held = c.summary.peakBytesHeldMiB?.max;
+    ratioTarget(
+      `memory-limit-${c.spec.id}`,
+      `part data held by ${c.spec.uploads} uploads of one client vs its memoryLimit (${formatBytes(limit * MiB)}), client's own accounting, worst run`,
+      held,
+      limit,
+      1,
+      false,
+      undefined,
+      'MiB',
+    );
+  }
 
   ratioTarget(
     'integrity-vs-md5',
