@@ -9,6 +9,7 @@ import {
   oneOf,
   plainObject,
   type RetryOptions,
+  type RetryOptionsInput,
   rejectUnknown,
   stringRecord,
   validateRetryOptions,
@@ -61,7 +62,7 @@ export interface UploadOptions {
   /** Fail with FileAlreadyExists instead of replacing an existing object. Default false. */
   forbidOverwrite?: boolean | undefined;
   /** Retry limits for every request of this upload (defaults: the client's). */
-  retry?: Partial<RetryOptions> | undefined;
+  retry?: RetryOptionsInput | undefined;
   /** Compare part and object CRC-64 with the server's. Default true. */
   checkCrc64?: boolean | undefined;
   /** Delete the object when its CRC-64 does not match what was sent. Default true. */

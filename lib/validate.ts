@@ -149,6 +149,9 @@ export interface RetryOptions {
   maxDelayMs: number;
 }
 
+/** Retry limits as an option: any of them, the rest taken from the defaults or the client. */
+export type RetryOptionsInput = { [K in keyof RetryOptions]?: RetryOptions[K] | undefined };
+
 export const RETRY_DEFAULTS: Readonly<RetryOptions> = Object.freeze({
   maxAttempts: 3,
   baseDelayMs: 200,

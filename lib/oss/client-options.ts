@@ -11,6 +11,7 @@ import {
   plainObject,
   RETRY_DEFAULTS,
   type RetryOptions,
+  type RetryOptionsInput,
   rejectUnknown,
   validateRetryOptions,
 } from '../validate.ts';
@@ -49,7 +50,7 @@ export interface OssClientOptions {
   /** Per-request inactivity timeout in ms. Default 60000. */
   timeoutMs?: number | undefined;
   /** Retry limits. Default { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 20000 }. */
-  retry?: Partial<RetryOptions> | undefined;
+  retry?: RetryOptionsInput | undefined;
   /** Agents to send requests through. Default: the client's own keep-alive agents. */
   agent?: ClientAgents | undefined;
   /** Extra certificate authorities trusted for HTTPS, in PEM. */
