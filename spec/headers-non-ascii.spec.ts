@@ -40,3 +40,18 @@ describe.each(['v4', 'v1'] as const)('non-ASCII metadata (%s)', (signatureVersio
     expect(head.headers['content-disposition']).toBeDefined();
   });
 });
+
+describe.each(['v4', 'v1'] as const)('non-ASCII keys (%s)', (signatureVersion) => {
+  it.each([
+    ['a key starting with U+FEFF', '\ufeffbom.txt'],
+    ['a key ending in U+3000', 'utf8/space\u3000'],
+    ['a key of CJK and emoji', 'utf8/阿达/😀.bin'],
+  ])('%s is signed as its UTF-8 bytes and stored under that name', async (_what, key) => {
+    const client = oss.clientWith({ signatureVersion });
+    await client.upload(key, Readable.from([Buffer.from('x')]));
+    const head = await client.headObject(key);
+    expect(head.contentLength).toBe(1);
+    const listed = await client.listMultipartUploads({ prefix: key });
+    expect(listed).toEqual([]);
+  });
+});
