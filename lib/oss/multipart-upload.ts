@@ -1,4 +1,3 @@
-import { crc64CombineAll } from '../checksum/crc64.ts';
 import { etagToMd5Hex } from '../checksum/md5.ts';
 import {
   OssAbortError,
@@ -8,6 +7,7 @@ import {
   OssUploadError,
 } from '../errors.ts';
 import type { RetryOptions } from './retry.ts';
+import { PartLedger } from '../parts/ledger.ts';
 import { MAX_PARTS } from '../parts/part-size.ts';
 import type {
   PartOutcome,
@@ -41,14 +41,6 @@ export interface MultipartUploadOptions {
   resume: { uploadId: string } | 'latest' | undefined;
   /** Told the upload id as soon as the multipart upload exists. */
   onInitiated?: ((uploadId: string) => void) | undefined;
-}
-
-interface PartRecord {
-  partNumber: number;
-  size: number;
-  md5: string;
-  crc64: bigint;
-  etag: string | undefined;
 }
 
 function isNoSuchKey(error: unknown): boolean {
@@ -88,7 +80,7 @@ export class MultipartUpload implements UploadTarget {
   readonly #transport: OssTransport;
   readonly #options: MultipartUploadOptions;
   readonly #controller = new AbortController();
-  readonly #ledger = new Map<number, PartRecord>();
+  readonly #ledger = new PartLedger();
   /** Every request of ours that may still be running, so clean-up starts after they settle. */
   readonly #pending = new Set<Promise<unknown>>();
 
@@ -238,10 +230,10 @@ export class MultipartUpload implements UploadTarget {
       );
     }
     const md5 = md5Hex(part.md5);
-    this.#ledger.set(partNumber, { partNumber, size, md5, crc64: part.crc64, etag: undefined });
+    this.#ledger.record({ partNumber, size, md5, crc64: part.crc64 });
     const stored = this.#storedParts?.get(partNumber);
     if (stored && stored.size === size && etagToMd5Hex(stored.etag) === md5) {
-      this.#acknowledge(partNumber, stored.etag);
+      this.#ledger.acknowledge(partNumber, stored.etag);
       return { etag: stored.etag, skipped: true, replaced: false };
     }
     const result = await this.#transport.uploadPart(this.key, uploadId, partNumber, part.body, {
@@ -251,33 +243,8 @@ export class MultipartUpload implements UploadTarget {
       retry: this.#options.retry,
       onUploadProgress: onSent,
     });
-    this.#acknowledge(partNumber, result.etag);
+    this.#ledger.acknowledge(partNumber, result.etag);
     return { etag: result.etag, skipped: false, replaced: stored !== undefined };
-  }
-
-  #acknowledge(partNumber: number, etag: string): void {
-    const record = this.#ledger.get(partNumber);
-    if (record) record.etag = etag;
-  }
-
-  /** Parts in order, after proving numbers run 1..n without a gap and every ETag is known. */
-  #completeList(): PartRecord[] {
-    const parts = [...this.#ledger.values()].sort((a, b) => a.partNumber - b.partNumber);
-    parts.forEach((part, index) => {
-      if (part.partNumber !== index + 1) {
-        throw new OssStreamError(
-          'ERR_OSS_UPLOAD_FAILED',
-          `part ledger is not contiguous: expected part ${index + 1}, found ${part.partNumber}`,
-        );
-      }
-      if (!part.etag) {
-        throw new OssStreamError(
-          'ERR_OSS_UPLOAD_FAILED',
-          `part ${part.partNumber} was never acknowledged`,
-        );
-      }
-    });
-    return parts;
   }
 
   complete(): Promise<UploadResult> {
@@ -286,9 +253,9 @@ export class MultipartUpload implements UploadTarget {
 
   async #complete(): Promise<UploadResult> {
     const uploadId = await this.#ensureInitiated();
-    const parts = this.#completeList();
-    const size = parts.reduce((total, p) => total + p.size, 0);
-    const crc64 = crc64CombineAll(parts.map((p) => ({ crc: p.crc64, size: p.size }))).toString();
+    const parts = this.#ledger.completeList();
+    const { size } = this.#ledger;
+    const crc64 = this.#ledger.objectCrc64().toString();
     const expect = {
       partCount: parts.length,
       size,
