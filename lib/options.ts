@@ -1,6 +1,6 @@
 import { OssOptionError } from './errors.ts';
 import { MAX_OBJECT_SIZE, MAX_PART_SIZE, MIN_PART_SIZE } from './limits.ts';
-import { validateHeader, validateMetaEntry } from './oss/names.ts';
+import { validateHeader, validateHeaderRecord, validateMetaEntry } from './oss/names.ts';
 import {
   boolean,
   describeType,
@@ -238,22 +238,20 @@ export const MAX_TAG_KEY_LENGTH = 128;
 export const MAX_TAG_VALUE_LENGTH = 256;
 
 function uploadHeaders(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, v] of Object.entries(stringRecord(value, 'headers'))) {
-    const option = `headers.${name}`;
-    validateHeader(name, v, option);
-    const lower = name.toLowerCase();
+  const headers = validateHeaderRecord(value, 'headers');
+  for (const [given, v] of Object.entries(plainObject(value ?? {}, 'headers'))) {
+    if (v === undefined) continue;
+    const lower = given.toLowerCase();
     const instead = lower.startsWith('x-oss-meta-') ? 'meta' : OPTION_HEADERS[lower];
-    if (instead) throw new OssOptionError(option, `use the ${instead} option instead`);
+    if (instead) throw new OssOptionError(`headers.${given}`, `use the ${instead} option instead`);
     if (COPY_HEADER.test(lower)) {
-      throw new OssOptionError(option, 'would make OSS copy another object; uploads cannot copy');
+      throw new OssOptionError(
+        `headers.${given}`,
+        'would make OSS copy another object; uploads cannot copy',
+      );
     }
-    if (Object.hasOwn(out, lower)) {
-      throw new OssOptionError(option, 'is given twice (header names ignore case)');
-    }
-    out[lower] = v;
   }
-  return out;
+  return headers;
 }
 
 function metaHeaders(value: unknown): Record<string, string> {

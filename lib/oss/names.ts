@@ -1,6 +1,6 @@
 import { OssKeyError, OssOptionError } from '../errors.ts';
 import { isValidBucketName, MAX_KEY_BYTES, objectKeyProblem } from '../limits.ts';
-import { describeType } from '../validate.ts';
+import { describeType, stringRecord } from '../validate.ts';
 
 export { MAX_KEY_BYTES };
 // Moved to lib/validate.ts; re-exported for the modules that still import it from here.
@@ -120,4 +120,22 @@ export function validateMetaEntry(name: string, value: string, option: string): 
   }
   const problem = headerValueProblem(value);
   if (problem) throw new OssOptionError(option, problem);
+}
+
+/**
+ * Validate a record of request headers given as option `option` (e.g. a call's `headers`):
+ * string values, HTTP-token names, sendable values, nothing the client computes itself, no
+ * name twice in different case. Returns the headers with lower-case names.
+ */
+export function validateHeaderRecord(value: unknown, option = 'headers'): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, v] of Object.entries(stringRecord(value, option))) {
+    validateHeader(name, v, `${option}.${name}`);
+    const lower = name.toLowerCase();
+    if (Object.hasOwn(out, lower)) {
+      throw new OssOptionError(`${option}.${name}`, 'is given twice (header names ignore case)');
+    }
+    out[lower] = v;
+  }
+  return out;
 }
