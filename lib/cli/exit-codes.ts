@@ -7,19 +7,8 @@ import {
 } from '../errors.ts';
 
 /**
- * Exit codes of `oss-multipart-stream`. Scripts branch on these, so they never change meaning:
- *
- * | code | meaning                                                                        |
- * | ---- | ------------------------------------------------------------------------------ |
- * | 0    | success: the object exists and its CRC-64 matched                              |
- * | 1    | unexpected internal error (a bug: please report it)                            |
- * | 2    | usage error: bad arguments or options, unreadable input file, no endpoint      |
- * | 3    | authentication error: no credentials in the environment, or OSS refused them   |
- * |      | (403: InvalidAccessKeyId, SignatureDoesNotMatch, AccessDenied, expired token)  |
- * | 4    | transfer failure: network, timeouts, missing bucket, integrity check, server   |
- * |      | errors; the multipart upload was aborted on the server                         |
- * | 130  | interrupted by Ctrl-C (SIGINT) after aborting the upload on the server          |
- * | 143  | terminated by SIGTERM, likewise after aborting the upload                      |
+ * Exit codes of `oss-multipart-stream`. Scripts branch on these, so they never change meaning.
+ * `--help` and the README list them from EXIT_CODE_MEANINGS.
  */
 export const ExitCode = {
   Ok: 0,
@@ -31,11 +20,36 @@ export const ExitCode = {
   Terminated: 143,
 } as const;
 
+export const EXIT_CODE_MEANINGS: readonly (readonly [ExitCode, string])[] = [
+  [ExitCode.Ok, "success (put/get: the object's CRC-64 matched)"],
+  [ExitCode.Internal, 'unexpected internal error (a bug: please report it)'],
+  [ExitCode.Usage, 'usage error: bad arguments or options, unreadable file, no endpoint'],
+  [ExitCode.Auth, 'authentication: no credentials in the environment, or OSS refused them (403)'],
+  [
+    ExitCode.Transfer,
+    'transfer failure: network, timeouts, missing bucket or object, server errors, integrity ' +
+      '(a CRC-64 mismatch); a failed put aborts its upload unless --leave-parts-on-error',
+  ],
+  [ExitCode.Interrupted, 'interrupted by Ctrl-C (SIGINT), after aborting the upload on the server'],
+  [ExitCode.Terminated, 'terminated by SIGTERM, likewise'],
+];
+
+/** The exit code table as `--help` prints it. */
+export function exitCodeHelp(): string {
+  const rows = EXIT_CODE_MEANINGS.map(([code, meaning]) => `  ${String(code).padEnd(4)}${meaning}`);
+  return `Exit codes:\n${rows.join('\n')}\n`;
+}
+
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** A mistake in how the command was called; exits 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** What the command was to act on does not exist (an upload id no longer in progress); exits 4. */
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
 }
 
 /** No usable credentials in the environment; exits 3. */
@@ -81,6 +95,7 @@ export function exitCodeFor(error: unknown): ExitCode {
     }
   }
   if (isAuthError(error)) return ExitCode.Auth;
+  if (error instanceof NotFoundError) return ExitCode.Transfer;
   for (const e of causeChain(error)) {
     // The library's own errors, and system errors (ECONNRESET, EIO ...) from either side.
     if (e instanceof OssStreamError || typeof (e as { syscall?: unknown }).syscall === 'string') {

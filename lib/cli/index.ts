@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 /**
- * `oss-multipart-stream`: `put <file|-> oss://bucket/key` and `emulator`. Exit codes are
- * listed in exit-codes.ts.
+ * `oss-multipart-stream`: put, get, uploads ls/abort and emulator. Exit codes are listed in
+ * exit-codes.ts (and by --help).
  */
 import { parseAndRun } from './args.ts';
 import { ExitCode } from './exit-codes.ts';
-import { runPut } from './put.ts';
 
 const io = {
   stdin: process.stdin,
@@ -13,17 +12,24 @@ const io = {
   stderr: process.stderr,
   env: process.env,
 };
+const output = {
+  writeOut: (text: string) => io.stdout.write(text),
+  writeErr: (text: string) => io.stderr.write(text),
+};
 
 let code: number | undefined;
 try {
+  // Each command's module is loaded when it runs: `put` should not pay for the emulator.
   code = await parseAndRun(
     process.argv.slice(2),
     {
-      put: (source, destination, flags) => runPut(source, destination, flags, io),
-      // Loaded on demand: `put` should not pay for the emulator's modules.
-      emulator: async (args) => (await import('../testing/cli.ts')).runEmulatorCli(args),
+      put: async (...args) => (await import('./put.ts')).runPut(...args, io),
+      get: async (...args) => (await import('./get.ts')).runGet(...args, io),
+      uploadsList: async (...args) => (await import('./uploads.ts')).runUploadsList(...args, io),
+      uploadsAbort: async (...args) => (await import('./uploads.ts')).runUploadsAbort(...args, io),
+      emulator: async (args) => (await import('./emulator.ts')).runEmulatorCommand(args, output),
     },
-    { writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) },
+    output,
   );
 } catch (error) {
   process.stderr.write(

@@ -17,6 +17,8 @@ export interface ProgressOptions {
   stream: NodeJS.WritableStream;
   /** Expected size for the display (ETA, percentage), even when the library is not told it. */
   total?: number | undefined;
+  /** Shown before the status when the total is unknown; default 'uploading'. */
+  verb?: string | undefined;
 }
 
 /** Rate over the last few seconds, so a stall shows as a falling rate, not a long average. */
@@ -42,12 +44,18 @@ export class UploadProgress {
     this.#total = options.total;
   }
 
+  /** Follow an upload stream: its progress events, parts done and parts in flight. */
   attach(upload: UploadStream): void {
     this.#upload = upload;
     upload.on('progress', (event: ProgressEvent) => this.#onProgress(event));
     upload.on('part', () => {
       this.#partsDone++;
     });
+    this.start();
+  }
+
+  /** Start drawing; without attach(), feed it with update(). */
+  start(): void {
     if (this.#options.mode === 'bar') {
       this.#bar = new cliProgress.SingleBar({
         stream: this.#options.stream,
@@ -62,9 +70,14 @@ export class UploadProgress {
       });
       this.#bar.start(1, 0);
     } else if (this.#options.mode === 'lines') {
-      // Every period, moving or not: a stalled upload shows as a falling rate.
+      // Every period, moving or not: a stalled transfer shows as a falling rate.
       this.#timer = setInterval(() => this.#printLine(), LINE_EVERY_MS);
     }
+  }
+
+  /** Bytes transferred so far (for transfers other than an upload stream). */
+  update(bytes: number): void {
+    this.#onProgress({ bytesWritten: bytes, bytesUploaded: bytes });
   }
 
   #onProgress(event: ProgressEvent): void {
@@ -114,11 +127,12 @@ export class UploadProgress {
     if (total && rate > 0 && this.#uploaded < total) {
       time = `ETA ${formatClock((total - this.#uploaded) / rate)}`;
     }
-    return `${size} | ${formatRate(rate)} | parts ${this.#partsDone} done, ${inFlight} in flight | ${time}`;
+    const parts = this.#upload ? ` | parts ${this.#partsDone} done, ${inFlight} in flight` : '';
+    return `${size} | ${formatRate(rate)}${parts} | ${time}`;
   }
 
   #barLine(options: cliProgress.Options): string {
-    if (!this.#total) return `uploading ${this.#status()}`;
+    if (!this.#total) return `${this.#options.verb ?? 'uploading'} ${this.#status()}`;
     const bar = cliProgress.Format.BarFormat(this.#fraction(), options);
     return `${bar} ${String(this.#percent()).padStart(3)}% | ${this.#status()}`;
   }

@@ -1,23 +1,22 @@
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
-import { OssClient } from '../client.ts';
-import { OssResponseError, OssUploadError } from '../errors.ts';
+import mime from 'mime-types';
+import type { OssClient } from '../client.ts';
+import { OssUploadError } from '../errors.ts';
+import type { UploadOptions } from '../options.ts';
 import type { UploadStream } from '../upload-stream.ts';
 import { type PutFlags, parseOssUrl } from './args.ts';
-import { connectionFrom, credentialsFromEnv, redact } from './env-credentials.ts';
+import { connect } from './connect.ts';
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes.ts';
 import { type ProgressMode, progressMode, UploadProgress } from './progress.ts';
+import { type CliIo, Console, reportFailure } from './report.ts';
 import { summaryJson, summaryText } from './summary.ts';
-import { type HandledSignal, pipeUpload, trapInterrupts } from './transfer.ts';
+import { pipeUpload, trapInterrupts } from './transfer.ts';
 import { formatBytes } from './units.ts';
+import { latestUpload } from './upload-admin.ts';
 
-export interface CliIo {
-  stdin: Readable;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  env: Record<string, string | undefined>;
-}
+export type { CliIo } from './report.ts';
 
 interface Input {
   stream: Readable;
@@ -42,6 +41,77 @@ async function openInput(source: string, stdin: Readable): Promise<Input> {
   }
 }
 
+/** --content-type, else a guess from the file name (or the key, for stdin), else none. */
+export function contentTypeFor(flag: string | undefined, name: string): string | undefined {
+  if (flag !== undefined) return flag;
+  return mime.lookup(name) || undefined;
+}
+
+/** The library options the flags ask for (contentLength, signal and resume come later). */
+function uploadOptions(flags: PutFlags, name: string): UploadOptions {
+  if (flags.sseKeyId !== undefined && flags.sse !== 'KMS') {
+    throw new UsageError('--sse-key-id needs --sse KMS');
+  }
+  const headers: Record<string, string> = {};
+  if (flags.cacheControl !== undefined) headers['cache-control'] = flags.cacheControl;
+  if (flags.contentDisposition !== undefined) {
+    headers['content-disposition'] = flags.contentDisposition;
+  }
+  const options: UploadOptions = {
+    partSize: flags.partSize,
+    concurrency: flags.concurrency,
+    contentType: contentTypeFor(flags.contentType, name),
+    meta: flags.meta,
+    storageClass: flags.storageClass,
+    acl: flags.acl,
+    serverSideEncryption: flags.sse,
+    serverSideEncryptionKeyId: flags.sseKeyId,
+    tagging: flags.tagging,
+    headers,
+    forbidOverwrite: flags.forbidOverwrite ?? false,
+    leavePartsOnError: flags.leavePartsOnError ?? false,
+  };
+  // Undefined values are left out: the library refuses nothing for them, but its option list
+  // is the documented surface and this keeps the request headers to what was asked for.
+  return Object.fromEntries(
+    Object.entries(options).filter(([, v]) => v !== undefined),
+  ) as UploadOptions;
+}
+
+/** `--resume latest` → the newest upload of the key; an id is taken as given. */
+async function resumeId(
+  client: OssClient,
+  resume: string,
+  bucket: string,
+  key: string,
+  signal: AbortSignal,
+): Promise<string> {
+  if (resume !== 'latest') return resume;
+  const latest = await latestUpload(client, key, signal);
+  if (!latest) {
+    throw new UsageError(
+      `--resume latest: no upload in progress for oss://${bucket}/${key} (see: uploads ls oss://${bucket}/${key})`,
+    );
+  }
+  return latest.uploadId;
+}
+
+/** What became of the upload, in words, for an interrupted or failed put. */
+function outcome(error: unknown, interrupted: boolean): string | undefined {
+  const upload = error instanceof OssUploadError ? error : undefined;
+  const id = upload?.uploadId;
+  const kept = (what: string) =>
+    `${what}; the parts of upload ${id} are kept on the server: resume with --resume ${id}, ` +
+    `or remove them with: uploads abort oss://${upload?.bucket}/${upload?.key} --upload-id ${id}`;
+  if (interrupted) {
+    if (!id) return 'Interrupted before any upload was started';
+    if (upload.cleanedUp) return `Interrupted; upload ${id} was aborted on the server`;
+    return kept('Interrupted');
+  }
+  if (upload && id && !upload.cleanedUp) return kept(upload.message);
+  return undefined;
+}
+
 /** `put <source> <oss://bucket/key>`: returns the exit code (see exit-codes.ts). */
 export async function runPut(
   source: string,
@@ -50,53 +120,50 @@ export async function runPut(
   io: CliIo,
 ): Promise<number> {
   const startedAt = performance.now();
-  let secrets: string[] = [];
-  let credentialsFrom: string | undefined;
-  const say = (text: string) => io.stderr.write(redact(text, secrets));
-  const mode: ProgressMode = progressMode(io.stderr, flags.progress && !flags.json);
+  const output = new Console(io, { quiet: flags.quiet });
+  const mode: ProgressMode = progressMode(io.stderr, flags.progress && !flags.json && !flags.quiet);
 
   let progress: UploadProgress | undefined;
   const interrupt = trapInterrupts(() => {
     progress?.stop();
-    say('\nInterrupted: aborting the upload on the server (press Ctrl-C again to quit now)\n');
+    output.note(
+      flags.leavePartsOnError
+        ? '\nInterrupted: stopping; uploaded parts stay on the server (press Ctrl-C again to quit now)\n'
+        : '\nInterrupted: aborting the upload on the server (press Ctrl-C again to quit now)\n',
+    );
   });
 
   let client: OssClient | undefined;
+  let credentialsFrom: string | undefined;
   let input: Input | undefined;
   let upload: UploadStream | undefined;
   try {
-    if (flags.sseKeyId !== undefined && flags.sse !== 'KMS') {
-      throw new UsageError('--sse-key-id needs --sse KMS');
-    }
     const name = source === '-' ? undefined : basename(source);
     const { bucket, key } = parseOssUrl(destination, name);
-    const connection = connectionFrom(flags, io.env);
-    const env = credentialsFromEnv(io.env);
-    secrets = env.secrets;
-    credentialsFrom = env.from;
-    client = new OssClient({
-      endpoint: connection.endpoint,
-      bucket,
-      region: connection.region,
-      credentials: env.credentials,
-      signatureVersion: flags.signatureVersion ?? 'v4',
-      ...(flags.pathStyle ? { pathStyle: true } : {}),
+    const options = uploadOptions(flags, name ?? key);
+    const session = connect(bucket, flags, io.env, (secrets) => {
+      output.secrets = secrets;
     });
+    client = session.client;
+    credentialsFrom = session.credentialsFrom;
     input = await openInput(source, io.stdin);
+    if (flags.resume !== undefined) {
+      const uploadId = await resumeId(client, flags.resume, bucket, key, interrupt.signal);
+      options.resume = { uploadId };
+      output.note(`Resuming upload ${uploadId}\n`);
+    }
     upload = client.createUploadStream(key, {
-      partSize: flags.partSize,
-      concurrency: flags.concurrency,
+      ...options,
       contentLength: input.size,
       signal: interrupt.signal,
-      contentType: flags.contentType,
-      meta: flags.meta,
-      storageClass: flags.storageClass,
-      serverSideEncryption: flags.sse,
-      serverSideEncryptionKeyId: flags.sseKeyId,
+    });
+    upload.on('initiated', ({ uploadId }: { uploadId: string }) => {
+      // Printed at once, so an upload cut short (even by SIGKILL) can be found and resumed.
+      output.note(`Upload ID ${uploadId} (if interrupted: --resume ${uploadId})\n`);
     });
     if (mode !== 'none') {
       const size = input.size === undefined ? 'unknown size' : formatBytes(input.size);
-      say(
+      output.note(
         `Uploading ${source === '-' ? 'standard input' : source} (${size}) to oss://${bucket}/${key}\n`,
       );
     }
@@ -105,76 +172,25 @@ export async function runPut(
     const result = await pipeUpload(input.stream, [], upload);
     const elapsedMs = performance.now() - startedAt;
     progress.complete(result.size);
-    io.stdout.write(
-      flags.json
-        ? `${JSON.stringify(summaryJson(result, elapsedMs))}\n`
-        : summaryText(result, elapsedMs),
-    );
+    if (flags.json) output.out(`${JSON.stringify(summaryJson(result, elapsedMs))}\n`);
+    else if (!flags.quiet) output.out(summaryText(result, elapsedMs));
     return ExitCode.Ok;
   } catch (error) {
     progress?.stop();
     input?.stream.destroy();
     if (upload && !upload.closed) upload.destroy();
     const code = interrupt.exitCode ?? exitCodeFor(error);
-    const context = { signal: interrupt.received, json: flags.json, credentialsFrom };
-    report(error, code, context, io, secrets);
+    reportFailure(output, {
+      error,
+      code,
+      message: outcome(error, interrupt.received !== undefined),
+      credentialsFrom,
+      json: flags.json,
+      extra: { interrupted: interrupt.received ?? null },
+    });
     return code;
   } finally {
     interrupt.dispose();
     client?.close();
   }
-}
-
-function describe(error: unknown): Record<string, unknown> {
-  const e = error as Error & Record<string, unknown>;
-  const out: Record<string, unknown> = {
-    name: e?.name,
-    code: e?.code,
-    message: e?.message ?? String(error),
-  };
-  if (error instanceof OssUploadError) {
-    out.uploadId = error.uploadId;
-    out.cleanedUp = error.cleanedUp;
-    if (error.cause instanceof OssResponseError) {
-      out.status = error.cause.status;
-      out.ossCode = error.cause.ossCode;
-      out.requestId = error.cause.requestId;
-    }
-  }
-  return out;
-}
-
-interface ReportContext {
-  signal: HandledSignal | undefined;
-  json: boolean;
-  /** Which variables held the credentials OSS refused (names only). */
-  credentialsFrom: string | undefined;
-}
-
-/** The reason on stderr (and as JSON on stdout with --json), scrubbed of secrets. */
-function report(
-  error: unknown,
-  code: number,
-  { signal, json, credentialsFrom }: ReportContext,
-  io: CliIo,
-  secrets: string[],
-): void {
-  const upload = error instanceof OssUploadError ? error : undefined;
-  let message: string;
-  if (signal) {
-    const id = upload?.uploadId;
-    if (!id) message = 'Interrupted before any upload was started';
-    else if (upload.cleanedUp) message = `Interrupted; upload ${id} was aborted on the server`;
-    else message = `Interrupted; aborting upload ${id} failed: it may be left on the server`;
-  } else {
-    message = (error as Error)?.message ?? String(error);
-    if (code === ExitCode.Auth && credentialsFrom) {
-      message += `\nOSS refused the credentials from ${credentialsFrom}.`;
-    }
-  }
-  if (json) {
-    const body = { ok: false, exitCode: code, interrupted: signal ?? null, error: describe(error) };
-    io.stdout.write(`${redact(JSON.stringify(body), secrets)}\n`);
-  }
-  io.stderr.write(`${redact(`oss-multipart-stream: ${message}`, secrets)}\n`);
 }

@@ -22,7 +22,7 @@ export async function pipeUpload(
   try {
     await pipeline([source, ...taps, upload]);
   } catch (error) {
-    if (!upload.closed) await new Promise((resolve) => upload.once('close', resolve));
+    if (!upload.closed) await new Promise<void>((resolve) => upload.once('close', () => resolve()));
     throw emitted ?? error;
   } finally {
     upload.off('error', onError);

@@ -1,24 +1,46 @@
 /** Byte sizes and durations as people type and read them. */
 
-const BINARY: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
-const DECIMAL: Record<string, number> = { k: 1e3, m: 1e6, g: 1e9, t: 1e12 };
+const FACTORS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4,
+};
 
 /**
- * `8388608`, `8MiB`, `8M`, `8mb`, `1.5GiB`, `512KiB`. Bare and `i` units are binary (as curl,
- * dd and ossutil read them); `KB`/`MB`/`GB`/`TB` are decimal. Returns undefined when `text`
+ * `8388608`, `8MiB`, `8MB`, `8M`, `8mb`, `1.5GiB`, `512KiB`. Every unit is binary: `MB`, `MiB`
+ * and `M` all mean 1048576 bytes, as `aws s3 cp` reads its chunk sizes (and ossutil its part
+ * sizes), so a size copied from either tool means the same here. Returns undefined when `text`
  * is not a size, so callers can name the option in their message.
  */
 export function parseSize(text: string): number | undefined {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmgt])(i?)(b?)|(b))?\s*$/i.exec(text);
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmgt])i?b?|(b))?\s*$/i.exec(text);
   if (!match) return undefined;
-  const [, number, unit, i, b] = match;
-  let factor = 1;
-  if (unit) {
-    const u = unit.toLowerCase();
-    factor = b && !i ? (DECIMAL[u] as number) : (BINARY[u] as number);
-  }
+  const [, number, unit, byte] = match;
+  const factor = FACTORS[(unit ?? byte ?? '').toLowerCase()] as number;
   const bytes = Math.round(Number(number) * factor);
   return Number.isSafeInteger(bytes) ? bytes : undefined;
+}
+
+const DURATION_UNITS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/** `7d`, `12h`, `30m`, `45s`, `2w` → milliseconds; undefined if not a duration (a bare number
+ * is refused: seconds or days would both be a plausible reading). */
+export function parseDuration(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$/i.exec(text);
+  if (!match) return undefined;
+  const ms = Math.round(
+    Number(match[1]) * (DURATION_UNITS[(match[2] as string).toLowerCase()] as number),
+  );
+  return Number.isSafeInteger(ms) ? ms : undefined;
 }
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

@@ -1,0 +1,40 @@
+import { OssClient } from '../client.ts';
+import { connectionFrom, credentialsFromEnv } from './env-credentials.ts';
+
+/** Flags every command that talks to OSS takes. */
+export interface ConnectionFlags {
+  endpoint?: string | undefined;
+  region?: string | undefined;
+  signatureVersion?: 'v1' | 'v4' | undefined;
+  pathStyle?: boolean | undefined;
+}
+
+export interface Session {
+  client: OssClient;
+  /** Names of the variables the credentials came from (for messages, never their values). */
+  credentialsFrom: string;
+}
+
+/**
+ * A client for `bucket` from the flags and the environment. `onSecrets` is told the values to
+ * scrub from output before anything can fail with them in reach.
+ */
+export function connect(
+  bucket: string,
+  flags: ConnectionFlags,
+  env: Record<string, string | undefined>,
+  onSecrets: (secrets: string[]) => void,
+): Session {
+  const connection = connectionFrom(flags, env);
+  const credentials = credentialsFromEnv(env);
+  onSecrets(credentials.secrets);
+  const client = new OssClient({
+    endpoint: connection.endpoint,
+    bucket,
+    region: connection.region,
+    credentials: credentials.credentials,
+    signatureVersion: flags.signatureVersion ?? 'v4',
+    ...(flags.pathStyle ? { pathStyle: true } : {}),
+  });
+  return { client, credentialsFrom: credentials.from };
+}
