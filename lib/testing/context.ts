@@ -18,6 +18,10 @@ export interface Env {
   clock: { offsetMs: number };
   stats: Stats;
   faults: Faults;
+  /** 'https' when serving TLS (Complete's Location uses it). */
+  scheme: 'http' | 'https';
+  /** Called after a bucket is created, so a TLS certificate can name its host. */
+  bucketCreated(name: string): Promise<void>;
 }
 
 /** One request as the handlers see it. */

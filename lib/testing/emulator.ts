@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer } from 'node:http';
+import { createServer as createHttpServer, type RequestListener } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { readSegments } from './blob-store.ts';
@@ -12,6 +13,7 @@ import { unparsableRequestResponse } from './respond.ts';
 import { handleRequest, newRequestId } from './server.ts';
 import { World } from './state.ts';
 import { Stats } from './stats.ts';
+import { certificateNames, TestCertificateAuthority } from './tls.ts';
 import { DiskBlobStore } from './store-disk.ts';
 import { MemoryBlobStore } from './store-memory.ts';
 import type { Emulator, EmulatorCredential, EmulatorOptions } from './types.ts';
@@ -37,6 +39,9 @@ function checkBucket(name: string): void {
 
 function validate(options: EmulatorOptions): void {
   const { port, credentials, buckets } = options;
+  if (options.tls !== undefined && typeof options.tls !== 'boolean') {
+    throw new TypeError(`Invalid option "tls": expected a boolean, got ${typeof options.tls}`);
+  }
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
     throw new TypeError(`Invalid option "port": expected an integer 0..65535, got ${String(port)}`);
   }
@@ -82,6 +87,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (store instanceof DiskBlobStore) await loadIndex(world, store, options.dir!);
   for (const name of options.buckets ?? ['test-bucket']) world.createBucket(name);
 
+  const baseHost = options.baseHost ?? 'localhost';
+  const authority = options.tls ? await TestCertificateAuthority.create() : undefined;
+  const issueCertificate = () => {
+    const { names, ips } = certificateNames(host, baseHost, region, world.buckets.keys());
+    return authority!.issue(names, ips);
+  };
+  let httpsServer: HttpsServer | undefined;
+  // Certificates for new buckets are issued one after another, the last one covering all.
+  let reissuing = Promise.resolve();
+  const bucketCreated = (name: string): Promise<void> => {
+    if (!httpsServer) return Promise.resolve();
+    reissuing = reissuing.then(async () => {
+      if (!world.buckets.has(name)) return;
+      httpsServer!.setSecureContext(await issueCertificate());
+    });
+    return reissuing;
+  };
+
   const clock = { offsetMs: 0 };
   const env: Env = {
     world,
@@ -91,24 +114,28 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       region,
       now: () => Date.now() + clock.offsetMs,
     },
-    baseHost: options.baseHost ?? 'localhost',
+    baseHost,
     verifyContent: options.verifyContent ?? true,
     clock,
     stats: new Stats(),
     faults: new Faults(),
+    scheme: authority ? 'https' : 'http',
+    bucketCreated,
   };
 
   // No request timeout: a benchmark may stream one multi-GiB part for a long time.
   // insecureHTTPParser: OSS accepts a body framed by both Content-Length and chunked encoding
   // (the official SDK sends that); Node's strict parser refuses it. The lenient parser lets
   // chunked framing win. The emulator listens on loopback for tests only.
-  const server = createServer(
-    { requestTimeout: 0, keepAliveTimeout: 30_000, insecureHTTPParser: true },
-    (req, res) => {
-      // handleRequest answers every error itself; this only guards against a throw while answering.
-      handleRequest(env, req, res).catch(() => res.destroy());
-    },
-  );
+  const serverOptions = { requestTimeout: 0, keepAliveTimeout: 30_000, insecureHTTPParser: true };
+  const listener: RequestListener = (req, res) => {
+    // handleRequest answers every error itself; this only guards against a throw while answering.
+    handleRequest(env, req, res).catch(() => res.destroy());
+  };
+  if (authority) {
+    httpsServer = createHttpsServer({ ...serverOptions, ...(await issueCertificate()) }, listener);
+  }
+  const server = httpsServer ?? createHttpServer(serverOptions, listener);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     // A request that cannot be parsed still gets an answer in the OSS format, not a bare reset.
     if (err.code !== 'ECONNRESET' && socket.writable) {
@@ -130,7 +157,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   let closing: Promise<void> | undefined;
   return {
-    endpoint: `http://${hostPart}:${port}`,
+    endpoint: `${env.scheme}://${hostPart}:${port}`,
+    ca: authority?.cert,
     region,
     credentials: { accessKeyId: first.accessKeyId, accessKeySecret: first.accessKeySecret },
     faults: env.faults,
@@ -139,6 +167,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     createBucket(name: string) {
       checkBucket(name);
       world.createBucket(name);
+      return bucketCreated(name);
     },
     listUploads: (bucket) => world.listUploads(bucket),
     headObject: (bucket, key) => world.objectInfo(bucket, key),

@@ -59,6 +59,13 @@ export interface EmulatorOptions {
    * `x-oss-hash-crc64ecma` header is sent for anything.
    */
   verifyContent?: boolean | undefined;
+  /**
+   * Default false. true serves HTTPS with a certificate generated at start by a throwaway
+   * authority (exposed as `emulator.ca`), valid for 127.0.0.1, ::1, localhost, the listen
+   * host, `*.<baseHost>` and `<bucket>.<baseHost>` for every bucket (re-issued when a bucket is
+   * created).
+   */
+  tls?: boolean | undefined;
 }
 
 interface FaultScope {
@@ -132,8 +139,10 @@ export interface ObjectInfo {
 }
 
 export interface Emulator {
-  /** e.g. 'http://127.0.0.1:41234' */
+  /** e.g. 'http://127.0.0.1:41234', or 'https://127.0.0.1:41234' with `tls: true`. */
   endpoint: string;
+  /** With `tls: true`: the PEM certificate of the authority that signed the server's certificate. */
+  ca: string | undefined;
   region: string;
   /** The first entry of the key table. */
   credentials: { accessKeyId: string; accessKeySecret: string };
@@ -141,7 +150,8 @@ export interface Emulator {
   stats: EmulatorStats;
   /** Server clock skew for tests: server time = Date.now() + offsetMs. */
   clock: { offsetMs: number };
-  createBucket(name: string): void;
+  /** Resolves once the bucket exists and (with TLS) the certificate names its host. */
+  createBucket(name: string): Promise<void>;
   listUploads(bucket: string): UploadInfo[];
   getObject(bucket: string, key: string): Promise<Buffer | undefined>;
   headObject(bucket: string, key: string): ObjectInfo | undefined;

@@ -3,6 +3,8 @@
  * send exactly the (broken) request they mean to — wrong signatures, odd keys, missing headers.
  */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { encodeKeyPath, signV1, signV4, uriEncode } from '../../lib/oss/signing/index.ts';
 import type { Credentials, SignableRequest } from '../../lib/oss/signing/types.ts';
 import { childOf, parseXml, textOf } from '../../lib/oss/xml.ts';
@@ -110,9 +112,27 @@ export async function ossRequest(emulator: Emulator, spec: RawRequest): Promise<
       encodeQuery(query);
   headers['host'] ??= spec.virtualHosted ? `${bucket}.localhost:${url.port}` : url.host;
 
+  // Over TLS the emulator's authority is trusted; a virtual-hosted request names the bucket
+  // host (SNI and certificate check) but connects to the emulator's address.
+  const secure = url.protocol === 'https:';
+  const send = secure ? httpsRequest : httpRequest;
+  const bucketHost = spec.virtualHosted ? `${bucket}.localhost` : undefined;
+  const toEmulator: LookupFunction = (_name, options, callback) => {
+    if (options.all) callback(null, [{ address: url.hostname, family: 4 }]);
+    else callback(null, url.hostname, 4);
+  };
   return await new Promise<RawResponse>((resolve, reject) => {
-    const req = httpRequest(
-      { host: url.hostname, port: url.port, method: spec.method, path, headers, agent: false },
+    const req = send(
+      {
+        host: bucketHost ?? url.hostname,
+        port: url.port,
+        method: spec.method,
+        path,
+        headers,
+        agent: false,
+        ...(bucketHost ? { lookup: toEmulator } : {}),
+        ...(secure ? { ca: emulator.ca } : {}),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -6,5 +6,6 @@ import { sendEmpty } from '../respond.ts';
 export async function putBucket(ctx: RequestContext): Promise<void> {
   await drain(ctx.body);
   ctx.env.world.createBucket(ctx.bucket);
+  await ctx.env.bucketCreated(ctx.bucket);
   sendEmpty(ctx, 200, { location: `/${ctx.bucket}` });
 }

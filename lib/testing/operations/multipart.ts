@@ -221,8 +221,8 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
   });
 
   const location = ctx.target.virtualHosted
-    ? `http://${ctx.target.host}/${pathEncode(key)}`
-    : `http://${ctx.target.host}/${bucket.name}/${pathEncode(key)}`;
+    ? `${ctx.env.scheme}://${ctx.target.host}/${pathEncode(key)}`
+    : `${ctx.env.scheme}://${ctx.target.host}/${bucket.name}/${pathEncode(key)}`;
   const answered = answerEtag(ctx, etag);
   sendXml(
     ctx,
