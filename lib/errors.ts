@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'ERR_OSS_UPLOAD_FAILED'
   | 'ERR_OSS_ABORTED'
   | 'ERR_OSS_XML'
-  | 'ERR_OSS_INVALID_WRITE';
+  | 'ERR_OSS_INVALID_WRITE'
+  | 'ERR_OSS_CLIENT_CLOSED';
 
 export class OssStreamError extends Error {
   readonly code: ErrorCode;
@@ -159,6 +160,16 @@ export class OssIntegrityError extends OssStreamError {
 export class OssAbortError extends OssStreamError {
   constructor(message = 'The upload was aborted', options?: { cause?: unknown }) {
     super('ERR_OSS_ABORTED', message, options);
+  }
+}
+
+/** A request was started after the client's close() or destroy(). Nothing was sent. */
+export class OssClientClosedError extends OssStreamError {
+  readonly operation: string;
+
+  constructor(operation: string) {
+    super('ERR_OSS_CLIENT_CLOSED', `${operation} refused: the client is closed`);
+    this.operation = operation;
   }
 }
 

@@ -55,32 +55,88 @@ export class CredentialsSource {
     return this.#provider !== undefined;
   }
 
-  async get(): Promise<Credentials> {
+  /**
+   * The credentials to sign with. A provider's answer is awaited at most `timeoutMs` (then
+   * OssCredentialsError) and no longer than `signal` allows (then the signal's reason): a
+   * provider that never settles must not hang the request. One provider call is shared by
+   * the requests waiting for it; after a timeout the next request asks the provider again.
+   */
+  async get(wait: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined } = {}) {
     const provider = this.#provider;
     if (!provider) return this.#current as Credentials;
     if (this.#current && Date.now() - this.#fetchedAt < this.#cacheMs) return this.#current;
-    this.#pending ??= (async () => {
+    this.#pending ??= this.#fetch(provider);
+    const pending = this.#pending;
+    return await this.#bounded(pending, wait.signal, wait.timeoutMs);
+  }
+
+  #fetch(provider: () => Credentials | Promise<Credentials>): Promise<Credentials> {
+    const pending = (async () => {
+      let answer: unknown;
       try {
-        let answer: unknown;
-        try {
-          answer = await provider();
-        } catch (err) {
-          // Keep only the message: a provider's error object may hold request options.
-          throw new OssCredentialsError('The credentials provider failed', {
-            cause: new Error((err as Error)?.message ?? String(err)),
-          });
-        }
-        this.#current = checkCredentials(
-          answer,
-          'The credentials provider returned invalid credentials',
-        );
-        this.#fetchedAt = Date.now();
-        return this.#current;
-      } finally {
-        this.#pending = undefined;
+        answer = await provider();
+      } catch (err) {
+        // Keep only the message: a provider's error object may hold request options.
+        throw new OssCredentialsError('The credentials provider failed', {
+          cause: new Error((err as Error)?.message ?? String(err)),
+        });
       }
+      const checked = checkCredentials(
+        answer,
+        'The credentials provider returned invalid credentials',
+      );
+      this.#current = checked;
+      this.#fetchedAt = Date.now();
+      return checked;
     })();
-    return this.#pending;
+    const forget = () => {
+      if (this.#pending === pending) this.#pending = undefined;
+    };
+    pending.then(forget, forget);
+    return pending;
+  }
+
+  #bounded(
+    pending: Promise<Credentials>,
+    signal: AbortSignal | undefined,
+    timeoutMs: number | undefined,
+  ): Promise<Credentials> {
+    if (signal === undefined && timeoutMs === undefined) return pending;
+    return new Promise<Credentials>((resolve, reject) => {
+      const settle = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onAbort = () => {
+        settle();
+        reject(signal?.reason);
+      };
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              settle();
+              // A provider that did not answer in time is not waited for by later requests.
+              if (this.#pending === pending) this.#pending = undefined;
+              reject(
+                new OssCredentialsError(
+                  `The credentials provider did not answer within ${timeoutMs} ms`,
+                ),
+              );
+            }, timeoutMs);
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      pending.then(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settle();
+          reject(error);
+        },
+      );
+    });
   }
 
   /**

@@ -1,11 +1,19 @@
 import http from 'node:http';
 import https from 'node:https';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import got, { type Response } from 'got';
-import { OssAbortError, OssNetworkError, OssTimeoutError, OssXmlError } from '../errors.ts';
+import {
+  OssAbortError,
+  OssNetworkError,
+  OssStreamError,
+  OssTimeoutError,
+  OssXmlError,
+} from '../errors.ts';
 import type { RequestTarget } from './endpoint.ts';
+import type { Network } from './network.ts';
 import { parseErrorResponse } from './response.ts';
 import type { RequestBody } from './types.ts';
+import { USER_AGENT } from './user-agent.ts';
 import { MAX_XML_BYTES } from './xml.ts';
 
 export interface HttpRequest {
@@ -34,17 +42,6 @@ export function bodyLength(body: RequestBody | undefined): number {
   return total;
 }
 
-/** Keep-alive agents owned by one client, so close() can release every socket. */
-export class Agents {
-  readonly http = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  readonly https = new https.Agent({ keepAlive: true, maxSockets: 256 });
-
-  destroy(): void {
-    this.http.destroy();
-    this.https.destroy();
-  }
-}
-
 /**
  * got sends a Buffer body in awaited 64 KiB writes (measured 3-4x slower than node:http for
  * 8 MiB parts); a Readable body with an explicit content-length is written in large chunks.
@@ -70,12 +67,27 @@ function requestWithRawPath(path: string) {
 }
 
 /**
- * What every request shares: our agents, the raw path, no got retries (retry.ts decides), no
- * redirects or decompression, HTTP errors as values, and an inactivity timeout.
+ * Header values go out as their UTF-8 bytes, the bytes the signature covers. node:http writes
+ * header strings as latin1, one byte per character, so a value is handed over as the latin1
+ * string of its UTF-8 bytes; ASCII values are unchanged by this.
  */
-function transportOptions(agents: Agents, request: HttpRequest) {
+function wireHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = { 'user-agent': USER_AGENT };
+  for (const [name, value] of Object.entries(headers)) {
+    out[name] = !/[^\x00-\x7f]/.test(value) ? value : Buffer.from(value, 'utf8').toString('latin1');
+  }
+  return out;
+}
+
+/**
+ * What every request shares: the agent for its origin, the raw path, no got retries (the
+ * request path decides), no redirects or decompression, HTTP errors as values, and an
+ * inactivity timeout.
+ */
+function transportOptions(network: Network, request: HttpRequest) {
+  const agent = network.agentFor(request.target.origin);
   return {
-    agent: { http: agents.http, https: agents.https },
+    agent: { http: agent, https: agent as https.Agent },
     request: requestWithRawPath(request.target.path) as never,
     retry: { limit: 0 },
     throwHttpErrors: false,
@@ -85,12 +97,20 @@ function transportOptions(agents: Agents, request: HttpRequest) {
   };
 }
 
+/**
+ * The error a request cancelled through its signal rejects with: the reason the caller chose
+ * when it is an Error of theirs or ours, else (a bare abort()) an OssAbortError.
+ */
+export function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof OssStreamError) return reason;
+  if (reason instanceof Error && !(reason instanceof DOMException)) return reason;
+  return new OssAbortError('The request was aborted');
+}
+
 /** Map a got failure to our error types, dropping got's request options (they hold the token). */
 function wrapFailure(error: unknown, request: HttpRequest): Error {
-  if (request.signal?.aborted) {
-    const reason = request.signal.reason;
-    return reason instanceof Error ? reason : new OssAbortError();
-  }
+  if (request.signal?.aborted) return abortReason(request.signal);
   const err = error as Error & { code?: string; name?: string; cause?: unknown };
   if (err.name === 'TimeoutError' || err.code === 'ETIMEDOUT') {
     return new OssTimeoutError(request.operation, request.timeoutMs);
@@ -100,10 +120,18 @@ function wrapFailure(error: unknown, request: HttpRequest): Error {
   return new OssNetworkError(request.operation, plain);
 }
 
+/** Response header bytes arrive as latin1 strings; UTF-8 values (metadata) are decoded. */
+function decodeHeaderValue(value: string): string {
+  if (!/[\x80-\xff]/.test(value)) return value;
+  const decoded = Buffer.from(value, 'latin1').toString('utf8');
+  return decoded.includes('\ufffd') ? value : decoded;
+}
+
 function normaliseHeaders(headers: http.IncomingHttpHeaders): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(headers)) {
-    out[name] = Array.isArray(value) ? value.join(', ') : value;
+    const text = Array.isArray(value) ? value.join(', ') : value;
+    out[name] = text === undefined ? undefined : decodeHeaderValue(text);
   }
   return out;
 }
@@ -111,9 +139,9 @@ function normaliseHeaders(headers: http.IncomingHttpHeaders): Record<string, str
 const MAX_BUFFERED_BODY = MAX_XML_BYTES;
 
 /** One attempt: sends the request, buffers a (small) response body, throws on non-2xx. */
-export async function sendOnce(agents: Agents, request: HttpRequest): Promise<HttpResponse> {
+export async function sendOnce(network: Network, request: HttpRequest): Promise<HttpResponse> {
   const { body } = request;
-  const headers = { ...request.headers };
+  const headers = wireHeaders(request.headers);
   if (body !== undefined) headers['content-length'] = String(bodyLength(body));
   let response: Response<Uint8Array>;
   const tooLarge = new AbortController();
@@ -123,7 +151,7 @@ export async function sendOnce(agents: Agents, request: HttpRequest): Promise<Ht
       headers,
       body: body === undefined ? undefined : toReadable(body),
       signal: request.signal ? AbortSignal.any([request.signal, tooLarge.signal]) : tooLarge.signal,
-      ...transportOptions(agents, request),
+      ...transportOptions(network, request),
       responseType: 'buffer',
     });
     // Never buffer more than the limit: a hostile or broken server could send without end.
@@ -161,15 +189,15 @@ export async function sendOnce(agents: Agents, request: HttpRequest): Promise<Ht
 
 /** One attempt that returns the response body as a stream (GetObject). */
 export function openStream(
-  agents: Agents,
+  network: Network,
   request: HttpRequest,
 ): Promise<{ status: number; headers: Record<string, string | undefined>; stream: Readable }> {
   return new Promise((resolve, reject) => {
     const stream = got.stream(`${request.target.origin}/`, {
       method: request.method as 'GET',
-      headers: request.headers,
+      headers: wireHeaders(request.headers),
       signal: request.signal,
-      ...transportOptions(agents, request),
+      ...transportOptions(network, request),
     });
     let settled = false;
     stream.once('error', (error) => {
@@ -182,7 +210,7 @@ export function openStream(
       const headers = normaliseHeaders(res.headers);
       if (status >= 200 && status < 300) {
         settled = true;
-        resolve({ status, headers, stream: stream as unknown as Readable });
+        resolve({ status, headers, stream: ownBody(stream, request) });
         return;
       }
       const chunks: Buffer[] = [];
@@ -199,4 +227,18 @@ export function openStream(
       });
     });
   });
+}
+
+/**
+ * The body handed to the caller: got's stream errors carry its request options (headers with
+ * the token), so the caller gets a plain stream that fails with our error types instead.
+ */
+function ownBody(source: Readable, request: HttpRequest): Readable {
+  const body = new PassThrough();
+  source.on('error', (error) => body.destroy(wrapFailure(error, request)));
+  body.on('close', () => {
+    if (!source.destroyed) source.destroy();
+  });
+  source.pipe(body);
+  return body;
 }

@@ -7,7 +7,7 @@ export type RequestBody = Buffer | readonly Buffer[];
 export interface CallOptions {
   signal?: AbortSignal | undefined;
   /** Retry limits for this call; the ones not given are the client's. */
-  retry?: RetryOptions | undefined;
+  retry?: Partial<RetryOptions> | undefined;
   /** Extra request headers (lower- or mixed-case names). */
   headers?: Record<string, string> | undefined;
   /** Called with the 1-based number of each attempt as it starts. */
