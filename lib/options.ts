@@ -167,6 +167,7 @@ export function resolveUploadOptions(
     if (encryption !== 'KMS') {
       throw new OssOptionError('serverSideEncryptionKeyId', "requires serverSideEncryption: 'KMS'");
     }
+    validateHeader('x-oss-server-side-encryption-key-id', keyId, 'serverSideEncryptionKeyId');
     objectHeaders['x-oss-server-side-encryption-key-id'] = keyId;
   }
   const tagging = taggingHeader(o.tagging);

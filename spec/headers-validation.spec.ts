@@ -155,3 +155,19 @@ describe('tagging', () => {
     await expectRefused({ tagging: { a: 'v'.repeat(257) } }, 'tagging.a');
   });
 });
+
+describe('other options that become headers', () => {
+  it.each([
+    [
+      'serverSideEncryptionKeyId',
+      { serverSideEncryption: 'KMS', serverSideEncryptionKeyId: 'k\r\nx-a: 1' },
+    ],
+    [
+      'serverSideEncryptionKeyId',
+      { serverSideEncryption: 'KMS', serverSideEncryptionKeyId: 'k\u0000' },
+    ],
+    ['contentType', { contentType: 'text/plain\u0000' }],
+  ])('%s with a control character is refused naming it', async (option, options) => {
+    await expectRefused(options, option);
+  });
+});
