@@ -17,7 +17,7 @@ import {
 } from '../validate.ts';
 import { CredentialsSource } from './credentials.ts';
 import { type Endpoint, parseEndpoint } from './endpoint.ts';
-import { validateBucketName } from './names.ts';
+import { credentialProblem, validateBucketName } from './names.ts';
 import type { Credentials } from './signing/types.ts';
 
 /** Signature versions, preferred first. */
@@ -177,6 +177,16 @@ function validateProxy(value: unknown): string | false | undefined {
   return value;
 }
 
+/** Static credentials whose id or token could not be sent in a header are refused here. */
+function checkStaticCredentials(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  for (const field of ['accessKeyId', 'securityToken'] as const) {
+    const problem = credentialProblem((value as Record<string, unknown>)[field]);
+    if (problem) throw new OssOptionError(`credentials.${field}`, problem);
+  }
+  return value;
+}
+
 export function resolveClientOptions(options: unknown): ResolvedClientOptions {
   const given = plainObject(options, 'options');
   rejectUnknown(given, CLIENT_DEFAULTS);
@@ -207,7 +217,7 @@ export function resolveClientOptions(options: unknown): ResolvedClientOptions {
     endpoint,
     bucket,
     region: region as string | undefined,
-    credentials: new CredentialsSource(given.credentials),
+    credentials: new CredentialsSource(checkStaticCredentials(given.credentials)),
     signatureVersion,
     pathStyle: boolean(given.pathStyle, 'pathStyle', endpoint.needsPathStyle),
     timeoutMs: integer(

@@ -139,3 +139,12 @@ export function validateHeaderRecord(value: unknown, option = 'headers'): Record
   }
   return out;
 }
+
+/**
+ * Why a credential that travels in a header (access key id, security token) cannot be sent,
+ * or undefined. The message never includes the value.
+ */
+export function credentialProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined; // type errors are reported by the caller
+  return headerValueProblem(value);
+}
