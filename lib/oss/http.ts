@@ -88,6 +88,7 @@ function transportOptions(network: Network, request: HttpRequest) {
   const agent = network.agentFor(request.target.origin);
   return {
     agent: { http: agent, https: agent as https.Agent },
+    https: network.ca ? { certificateAuthority: network.ca } : {},
     request: requestWithRawPath(request.target.path) as never,
     retry: { limit: 0 },
     throwHttpErrors: false,

@@ -52,6 +52,14 @@ export class Network {
     this.#tls = extra.length > 0 ? { ca: [...rootCertificates, ...extra] } : {};
   }
 
+  /**
+   * The CAs to trust, for the request options: proxy agents start TLS to the target with the
+   * request's options, not their own.
+   */
+  get ca(): (string | Buffer)[] | undefined {
+    return this.#tls.ca;
+  }
+
   /** The agent for a request to `origin` (`https://bucket.host:port`). */
   agentFor(origin: string): http.Agent {
     const secure = origin.startsWith('https:');
