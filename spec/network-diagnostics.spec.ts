@@ -54,7 +54,12 @@ function record(): {
     diagnosticsChannel.subscribe(name, handler);
     return () => diagnosticsChannel.unsubscribe(name, handler);
   });
-  return { events, stop: () => handlers.forEach((h) => h()) };
+  return {
+    events,
+    stop: () => {
+      for (const unsubscribe of handlers) unsubscribe();
+    },
+  };
 }
 
 describe('diagnostics channels', () => {

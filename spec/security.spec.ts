@@ -1,5 +1,5 @@
 /**
- * Issue 8, security:
+ * Security:
  * - the XML parser shared by the client and the emulator refuses entity expansion
  *   (billion laughs), external entities (XXE) and oversized bodies;
  * - the client refuses the same from a hostile server (a real HTTP server on 127.0.0.1 that
