@@ -2,7 +2,7 @@
  * Fault injection and statistics: one test per fault kind (and scoping rule), over real HTTP.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { crc64 } from '../lib/checksum/crc64.ts';
 import { childOf, listOf, textOf } from '../lib/oss/xml.ts';
 import { type Emulator, startEmulator } from '../lib/testing/index.ts';
@@ -32,9 +32,7 @@ beforeEach(() => {
 
 /** The server notices a closed connection a moment after the client; wait for it to settle. */
 async function settled(): Promise<void> {
-  for (let i = 0; i < 100 && emu.stats.inFlight > 0; i++)
-    await new Promise((r) => setTimeout(r, 5));
-  expect(emu.stats.inFlight).toBe(0);
+  await vi.waitFor(() => expect(emu.stats.inFlight).toBe(0), { timeout: 2_000, interval: 5 });
 }
 
 function partsOf(uploadId: string): number | undefined {
@@ -224,6 +222,118 @@ describe('kind: drop-response', () => {
   });
 });
 
+describe('kind: fake-response', () => {
+  const errorBody =
+    '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InternalError</Code><Message>x</Message></Error>';
+
+  it('answers 200 with an <Error> body without performing Complete: the upload stays open', async () => {
+    const key = fresh();
+    const id = await initiateUpload(emu, key);
+    const etag = await uploadPart(emu, key, id, 1, Buffer.from('part'));
+    let fired = 0;
+    emu.faults.add({
+      operation: 'CompleteMultipartUpload',
+      kind: 'fake-response',
+      status: 200,
+      body: errorBody,
+      onFire: () => fired++,
+    });
+    const res = await completeUpload(emu, key, id, [{ partNumber: 1, etag }]);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/xml');
+    expect(res.error?.['Code']).toBe('InternalError');
+    expect(res.headers['etag']).toBeUndefined();
+    expect(fired).toBe(1);
+    expect(emu.headObject('test-bucket', key)).toBeUndefined();
+    expect(partsOf(id)).toBe(1);
+  });
+
+  it('with execute: performs Complete, then answers the fake (HTML, no ETag)', async () => {
+    const key = fresh();
+    const id = await initiateUpload(emu, key);
+    const etag = await uploadPart(emu, key, id, 1, Buffer.from('part'));
+    emu.faults.add({
+      operation: 'CompleteMultipartUpload',
+      kind: 'fake-response',
+      status: 200,
+      body: '<html><body>gateway</body></html>',
+      contentType: 'text/html',
+      execute: true,
+    });
+    const res = await completeUpload(emu, key, id, [{ partNumber: 1, etag }]);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/html');
+    expect(res.body.toString()).toBe('<html><body>gateway</body></html>');
+    expect(res.headers['etag']).toBeUndefined();
+    expect(emu.headObject('test-bucket', key)?.objectType).toBe('Multipart');
+    expect(partsOf(id)).toBeUndefined();
+  });
+});
+
+describe('kind: delay-response', () => {
+  it('performs the operation, fires, holds the answer, then sends it', async () => {
+    const key = fresh();
+    let firedAt = 0;
+    emu.faults.add({
+      operation: 'PutObject',
+      kind: 'delay-response',
+      ms: 150,
+      onFire: () => {
+        firedAt = Date.now();
+        // The object is already stored when the hook runs.
+        expect(emu.headObject('test-bucket', key)?.size).toBe(4);
+      },
+    });
+    const res = await ossRequest(emu, { method: 'PUT', key, body: 'held' });
+    expect(res.status).toBe(200);
+    expect(firedAt).toBeGreaterThan(0);
+    expect(Date.now() - firedAt).toBeGreaterThanOrEqual(140);
+  });
+
+  it('a client that aborts from onFire leaves the committed result and gets no answer', async () => {
+    const key = fresh();
+    const id = await initiateUpload(emu, key);
+    const etag = await uploadPart(emu, key, id, 1, Buffer.from('part'));
+    const controller = new AbortController();
+    emu.faults.add({
+      operation: 'CompleteMultipartUpload',
+      kind: 'delay-response',
+      ms: 60_000,
+      onFire: () => controller.abort(),
+    });
+    const started = Date.now();
+    await expect(
+      completeUpload(emu, key, id, [{ partNumber: 1, etag }], { signal: controller.signal }),
+    ).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(emu.headObject('test-bucket', key)?.objectType).toBe('Multipart');
+    await settled();
+    expect(emu.stats.clientAborts).toBe(1);
+  });
+});
+
+describe('onFire', () => {
+  it('stall fires once the body is in, before the wait', async () => {
+    const key = fresh();
+    const controller = new AbortController();
+    let bytesAtFire = -1;
+    emu.faults.add({
+      operation: 'PutObject',
+      kind: 'stall',
+      ms: 60_000,
+      onFire: () => {
+        bytesAtFire = emu.stats.bytesReceived;
+        controller.abort();
+      },
+    });
+    await expect(
+      ossRequest(emu, { method: 'PUT', key, body: 'x'.repeat(1000), signal: controller.signal }),
+    ).rejects.toThrow();
+    expect(bytesAtFire).toBe(1000);
+    expect(emu.headObject('test-bucket', key)).toBeUndefined();
+  });
+});
+
 describe('kind: wrong-etag', () => {
   it('UploadPart: answers another ETag; the stored one stays right, so Complete with it fails', async () => {
     const key = fresh();
@@ -295,6 +405,10 @@ describe('rule validation', () => {
       { operation: 'PutObject', kind: 'error', status: 500 },
       { operation: 'PutObject', kind: 'stall', ms: -1 },
       { operation: 'PutObject', kind: 'reset', afterBytes: -5 },
+      { operation: 'PutObject', kind: 'delay-response', ms: Number.NaN },
+      { operation: 'PutObject', kind: 'fake-response', status: 42 },
+      { operation: 'PutObject', kind: 'fake-response', status: 200, body: 7 },
+      { operation: 'PutObject', kind: 'reset', onFire: 'soon' },
     ];
     for (const rule of bad) {
       expect(() => emu.faults.add(rule as Parameters<Emulator['faults']['add']>[0])).toThrow(

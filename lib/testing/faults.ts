@@ -5,7 +5,16 @@ import {
   type OperationName,
 } from './types.ts';
 
-const KINDS = new Set(['error', 'reset', 'stall', 'drop-response', 'wrong-etag', 'wrong-crc']);
+const KINDS = new Set([
+  'error',
+  'reset',
+  'stall',
+  'drop-response',
+  'wrong-etag',
+  'wrong-crc',
+  'fake-response',
+  'delay-response',
+]);
 
 interface ActiveRule {
   rule: FaultRule;
@@ -65,8 +74,22 @@ function validate(rule: FaultRule): void {
     if (typeof rule.code !== 'string' || rule.code === '')
       throw new TypeError('fault rule: error code is required');
   }
-  if (rule.kind === 'stall' && !(Number.isFinite(rule.ms) && rule.ms >= 0)) {
-    throw new TypeError('fault rule: stall ms must be a non-negative number');
+  if (
+    (rule.kind === 'stall' || rule.kind === 'delay-response') &&
+    !(Number.isFinite(rule.ms) && rule.ms >= 0)
+  ) {
+    throw new TypeError(`fault rule: ${rule.kind} ms must be a non-negative number`);
+  }
+  if (rule.kind === 'fake-response') {
+    if (!Number.isInteger(rule.status) || rule.status < 100 || rule.status > 599) {
+      throw new TypeError('fault rule: fake-response status must be an integer 100..599');
+    }
+    if (rule.body !== undefined && typeof rule.body !== 'string') {
+      throw new TypeError('fault rule: fake-response body must be a string');
+    }
+  }
+  if (rule.onFire !== undefined && typeof rule.onFire !== 'function') {
+    throw new TypeError('fault rule: onFire must be a function');
   }
   if (
     rule.kind === 'reset' &&

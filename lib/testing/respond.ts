@@ -1,8 +1,10 @@
 import type { OutgoingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 import { buildXml } from '../oss/xml.ts';
 import { type RequestContext, serverNow } from './context.ts';
 import type { EmulatorError } from './errors.ts';
 import { corruptCrc, corruptEtag } from './faults.ts';
+import type { FaultRule } from './types.ts';
 
 /** Headers every OSS response carries (§2.2). */
 function commonHeaders(ctx: RequestContext): OutgoingHttpHeaders {
@@ -13,12 +15,64 @@ function commonHeaders(ctx: RequestContext): OutgoingHttpHeaders {
   };
 }
 
-/** The drop-response fault: the operation happened, the answer never leaves. */
-function dropped(ctx: RequestContext): boolean {
-  if (ctx.fault?.kind !== 'drop-response') return false;
-  ctx.serverClosed = true;
-  ctx.req.socket.destroy();
-  return true;
+/** Resolves true if the client went away before `ms` passed. */
+export function waitUnlessGone(socket: Socket, ms: number): Promise<boolean> {
+  if (socket.destroyed) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onClose = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      socket.off('close', onClose);
+      resolve(false);
+    }, ms);
+    socket.once('close', onClose);
+  });
+}
+
+type FakeResponse = Extract<FaultRule, { kind: 'fake-response' }>;
+
+/** The fake-response fault: its status, headers and body instead of the real answer. */
+export function sendFake(ctx: RequestContext, fake: FakeResponse): void {
+  const body = fake.body === undefined ? undefined : Buffer.from(fake.body, 'utf8');
+  ctx.res.writeHead(fake.status, {
+    ...commonHeaders(ctx),
+    ...(body ? { 'content-type': fake.contentType ?? 'application/xml' } : {}),
+    'content-length': body?.length ?? 0,
+    ...fake.headers,
+  });
+  ctx.res.end(ctx.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * Faults that act on the answer of an operation that was performed: drop it, replace it
+ * (fake-response with execute), or hold it (delay-response, which sends it later through
+ * `answer`). True when the fault took the answer over.
+ */
+function intercepted(ctx: RequestContext, answer: () => void): boolean {
+  const fault = ctx.fault;
+  switch (fault?.kind) {
+    case 'drop-response':
+      fault.onFire?.();
+      ctx.serverClosed = true;
+      ctx.req.socket.destroy();
+      return true;
+    case 'fake-response':
+      ctx.fault = undefined;
+      fault.onFire?.();
+      sendFake(ctx, fault);
+      return true;
+    case 'delay-response':
+      ctx.fault = undefined;
+      fault.onFire?.();
+      void waitUnlessGone(ctx.req.socket, fault.ms).then((gone) => {
+        if (!gone) answer();
+      });
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** The ETag header value to send (quoted), honouring the wrong-etag fault. */
@@ -37,14 +91,14 @@ export function sendEmpty(
   status: number,
   headers: OutgoingHttpHeaders = {},
 ): void {
-  if (dropped(ctx)) return;
+  if (intercepted(ctx, () => sendEmpty(ctx, status, headers))) return;
   ctx.res.writeHead(status, { ...commonHeaders(ctx), 'content-length': 0, ...headers });
   ctx.res.end();
 }
 
 /** 304 Not Modified: validators only, no body and no Content-Length. */
 export function sendNotModified(ctx: RequestContext, headers: OutgoingHttpHeaders): void {
-  if (dropped(ctx)) return;
+  if (intercepted(ctx, () => sendNotModified(ctx, headers))) return;
   ctx.res.writeHead(304, { ...commonHeaders(ctx), ...headers });
   ctx.res.end();
 }
@@ -55,7 +109,7 @@ export function sendXml(
   document: Record<string, unknown>,
   headers: OutgoingHttpHeaders = {},
 ): void {
-  if (dropped(ctx)) return;
+  if (intercepted(ctx, () => sendXml(ctx, status, document, headers))) return;
   const body = Buffer.from(buildXml(document), 'utf8');
   ctx.res.writeHead(status, {
     ...commonHeaders(ctx),
@@ -89,7 +143,14 @@ export async function sendStream(
   headers: OutgoingHttpHeaders,
   source: AsyncIterable<Buffer>,
 ): Promise<void> {
-  if (dropped(ctx)) return;
+  // Hold inline: the caller keeps the object's bytes only until this promise settles.
+  const fault = ctx.fault;
+  if (fault?.kind === 'delay-response') {
+    ctx.fault = undefined;
+    fault.onFire?.();
+    if (await waitUnlessGone(ctx.req.socket, fault.ms)) return;
+  }
+  if (intercepted(ctx, () => undefined)) return;
   const { res } = ctx;
   res.writeHead(status, { ...commonHeaders(ctx), ...headers });
   if (ctx.method === 'HEAD') {
@@ -149,7 +210,7 @@ export function unparsableRequestResponse(requestId: string, date: Date, reason:
 
 /** The OSS error body; HEAD has no body, so the XML travels base64-encoded in `x-oss-err`. */
 export function sendError(ctx: RequestContext, err: EmulatorError): void {
-  if (dropped(ctx)) return;
+  if (intercepted(ctx, () => sendError(ctx, err))) return;
   const fields: Record<string, string> = {
     Code: err.code,
     Message: err.message,

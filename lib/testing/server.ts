@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { authenticate } from './auth.ts';
 import { bufferedBody, drain, requestBody } from './body.ts';
 import type { Env, RequestContext } from './context.ts';
@@ -16,7 +15,7 @@ import {
   uploadPart,
 } from './operations/multipart.ts';
 import { deleteObject, getObject, headObject, putObject } from './operations/objects.ts';
-import { sendError } from './respond.ts';
+import { sendError, sendFake, waitUnlessGone } from './respond.ts';
 import { routeOf } from './route.ts';
 import { lowerCaseHeaders, parseTarget } from './target.ts';
 import type { OperationName } from './types.ts';
@@ -42,22 +41,6 @@ export function newRequestId(): string {
   return randomBytes(12).toString('hex').toUpperCase();
 }
 
-/** Resolves true if the client went away before `ms` passed. */
-function waitUnlessGone(socket: Socket, ms: number): Promise<boolean> {
-  if (socket.destroyed) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const onClose = () => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    const timer = setTimeout(() => {
-      socket.off('close', onClose);
-      resolve(false);
-    }, ms);
-    socket.once('close', onClose);
-  });
-}
-
 /**
  * Faults that act before the operation. Returns true when the request is finished (answered
  * or cut); `stall` swaps in the buffered body and lets the operation run afterwards.
@@ -68,6 +51,7 @@ async function applyEntryFault(ctx: RequestContext): Promise<boolean> {
   switch (fault.kind) {
     case 'error':
       await drain(ctx.body);
+      fault.onFire?.();
       sendError(
         ctx,
         new EmulatorError(fault.status, fault.code, fault.message ?? 'Injected fault.', {
@@ -85,6 +69,7 @@ async function applyEntryFault(ctx: RequestContext): Promise<boolean> {
           if (received >= afterBytes) break;
         }
       }
+      fault.onFire?.();
       ctx.serverClosed = true;
       ctx.req.socket.destroy();
       return true;
@@ -92,10 +77,22 @@ async function applyEntryFault(ctx: RequestContext): Promise<boolean> {
     case 'stall': {
       const chunks: Buffer[] = [];
       for await (const chunk of ctx.body.chunks()) chunks.push(chunk);
+      fault.onFire?.();
       if (await waitUnlessGone(ctx.req.socket, fault.ms)) return true;
       ctx.body = bufferedBody(chunks);
       return false;
     }
+    case 'fake-response':
+      // With execute, the operation runs and the answer is replaced when it is sent.
+      if (fault.execute) return false;
+      await drain(ctx.body);
+      sendFake(ctx, fault);
+      fault.onFire?.();
+      return true;
+    case 'wrong-etag':
+    case 'wrong-crc':
+      fault.onFire?.();
+      return false;
     default:
       return false;
   }

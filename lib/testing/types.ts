@@ -74,6 +74,12 @@ interface FaultScope {
   partNumber?: number | undefined;
   /** How many matching requests the rule applies to; default 1, Infinity allowed. */
   times?: number | undefined;
+  /**
+   * Called each time the fault acts, so a test can react at that moment instead of guessing:
+   * `stall` once the body is in and the wait begins, `delay-response` once the operation is done
+   * and its answer is held, every other kind as it answers or cuts the connection.
+   */
+  onFire?: (() => void) | undefined;
 }
 
 export type FaultAction =
@@ -94,7 +100,23 @@ export type FaultAction =
   /** Perform the operation, answer with a different ETag. */
   | { kind: 'wrong-etag' }
   /** Perform the operation, answer with a different x-oss-hash-crc64ecma. */
-  | { kind: 'wrong-crc' };
+  | { kind: 'wrong-crc' }
+  /**
+   * Answer with this status, body and headers instead of the operation's answer (e.g. a 200
+   * carrying an `<Error>` document or HTML). With `execute: true` the operation is performed
+   * first and its real answer discarded; by default it is not performed (the body is drained).
+   */
+  | {
+      kind: 'fake-response';
+      status: number;
+      body?: string | undefined;
+      /** Default 'application/xml' when there is a body. */
+      contentType?: string | undefined;
+      headers?: Record<string, string> | undefined;
+      execute?: boolean | undefined;
+    }
+  /** Perform the operation, hold its answer for `ms`, then send it unless the client has gone. */
+  | { kind: 'delay-response'; ms: number };
 
 export type FaultRule = FaultScope & FaultAction;
 

@@ -39,6 +39,8 @@ export interface RawRequest {
   partialBody?: number | undefined;
   /** Destroy the connection after this many ms; the promise rejects with code 'ETESTABORT'. */
   abortAfterMs?: number | undefined;
+  /** Abort the request when this signal aborts (e.g. from a fault's onFire). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface RawResponse {
@@ -130,6 +132,7 @@ export async function ossRequest(emulator: Emulator, spec: RawRequest): Promise<
         path,
         headers,
         agent: false,
+        signal: spec.signal,
         ...(bucketHost ? { lookup: toEmulator } : {}),
         ...(secure ? { ca: emulator.ca } : {}),
       },
