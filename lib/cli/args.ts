@@ -306,6 +306,7 @@ function buildProgram(handlers: Handlers, output: Output): Command {
 
   connectionOptions(subcommand(uploads, 'ls', output))
     .description('List uploads in progress under oss://bucket[/prefix], oldest first.')
+    .addHelpText('after', `${UPLOADS_HELP}\n${exitCodeHelp()}`)
     .argument('<location>', 'oss://bucket or oss://bucket/prefix')
     .option('--json', 'print a JSON array on stdout', false)
     .action(async (target: string, flags: UploadsListFlags) => {
