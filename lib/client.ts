@@ -1,33 +1,19 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isUint8Array } from 'node:util/types';
 import { inlineHashEngine, WorkerHashPool } from './checksum/part-hasher.ts';
-import {
-  OssAbortError,
-  OssOptionError,
-  OssStreamError,
-  OssUploadError,
-  OssWriteError,
-} from './errors.ts';
+import { OssAbortError, OssClientClosedError, OssOptionError, OssUploadError } from './errors.ts';
 import { resolveUploadOptions, type UploadOptions } from './options.ts';
-import type { OssClientOptions, ResolvedClientOptions } from './oss/client-options.ts';
+import type { OssClientOptions } from './oss/client-options.ts';
 import { MultipartUpload } from './oss/multipart-upload.ts';
 import { validateObjectKey } from './oss/names.ts';
 import { OssTransport } from './oss/transport.ts';
 import type { ListedUpload } from './oss/types.ts';
 import { MemoryBudget } from './parts/memory-budget.ts';
 import { partSizeForLength } from './parts/part-size.ts';
+import { toSource, type UploadBody } from './upload-body.ts';
 import { UploadStream } from './upload-stream.ts';
 import type { UploadResult } from './upload-target.ts';
-
-/** What `client.upload()` takes as the object's bytes. */
-export type UploadBody =
-  | Readable
-  | ReadableStream<Uint8Array>
-  | AsyncIterable<Uint8Array | string>
-  | Iterable<Uint8Array | string>
-  | Uint8Array
-  | string;
+import { describeType, plainObject, rejectUnknown } from './validate.ts';
 
 /** Which in-progress uploads `listUploads`/`abortUploads` act on (all given filters must hold). */
 export interface UploadFilter {
@@ -60,59 +46,29 @@ export interface ClientStats {
   memoryLimit: number;
 }
 
-/** The client is closed or destroyed: no new uploads or requests. */
-export class OssClientClosedError extends OssStreamError {
-  constructor(state: 'closed' | 'destroyed') {
-    super('ERR_OSS_CLIENT_CLOSED' as never, `The OSS client is ${state}: it takes no new work`);
-  }
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return value.constructor?.name ?? 'object';
-  return typeof value;
-}
-
-/** The bytes of `client.upload()` as something pipeline() can read, or a typed refusal. */
-function toSource(body: unknown): Readable | AsyncIterable<unknown> | Iterable<unknown> {
-  // A string or byte array is one body: never iterate it (by character or by byte).
-  if (typeof body === 'string' || isUint8Array(body)) return Readable.from([body]);
-  if (body instanceof Readable) return body;
-  if (typeof ReadableStream !== 'undefined' && body instanceof ReadableStream) {
-    return Readable.fromWeb(body as never);
-  }
-  if (body !== null && typeof body === 'object') {
-    if (Symbol.asyncIterator in body) return body as AsyncIterable<unknown>;
-    if (Symbol.iterator in body) return body as Iterable<unknown>;
-    if (typeof (body as { pipe?: unknown }).pipe === 'function') return body as Readable;
-  }
-  throw new OssWriteError(
-    `upload() takes a Readable, a ReadableStream, an (async) iterable of bytes, a Buffer, a Uint8Array or a string, not ${describe(body)}`,
-  );
-}
+const FILTER_FIELDS = { prefix: true, key: true, initiatedBefore: true, signal: true };
 
 function validateFilter(filter: unknown): UploadFilter {
   if (filter === undefined) return {};
-  if (filter === null || typeof filter !== 'object') {
-    throw new OssOptionError('filter', `expected an object, got ${describe(filter)}`);
-  }
-  const given = filter as Record<string, unknown>;
-  for (const name of Object.keys(given)) {
-    if (!['prefix', 'key', 'initiatedBefore', 'signal'].includes(name)) {
-      throw new OssOptionError(name, 'unknown option');
-    }
-  }
+  const given = plainObject(filter, 'filter');
+  rejectUnknown(given, FILTER_FIELDS);
   for (const name of ['prefix', 'key'] as const) {
     if (given[name] !== undefined && typeof given[name] !== 'string') {
-      throw new OssOptionError(name, `expected a string, got ${describe(given[name])}`);
+      throw new OssOptionError(name, `expected a string, got ${describeType(given[name])}`);
     }
   }
   const before = given.initiatedBefore;
   if (before !== undefined && (!(before instanceof Date) || Number.isNaN(before.getTime()))) {
-    throw new OssOptionError('initiatedBefore', `expected a valid Date, got ${describe(before)}`);
+    throw new OssOptionError(
+      'initiatedBefore',
+      `expected a valid Date, got ${describeType(before)}`,
+    );
   }
   if (given.signal !== undefined && !(given.signal instanceof AbortSignal)) {
-    throw new OssOptionError('signal', `expected an AbortSignal, got ${describe(given.signal)}`);
+    throw new OssOptionError(
+      'signal',
+      `expected an AbortSignal, got ${describeType(given.signal)}`,
+    );
   }
   return given as UploadFilter;
 }
@@ -134,11 +90,6 @@ export class OssClient {
     this.#budget = new MemoryBudget(this.#transport.options.memoryLimit);
   }
 
-  /** The validated options (credentials are held behind a provider, never as plain text). */
-  get options(): ResolvedClientOptions {
-    return this.#transport.options;
-  }
-
   get bucket(): string {
     return this.#transport.bucket;
   }
@@ -148,8 +99,8 @@ export class OssClient {
     return this.#transport.clockOffsetMs;
   }
 
-  #assertOpen(): void {
-    if (this.#state !== 'open') throw new OssClientClosedError(this.#state);
+  #assertOpen(operation: string): void {
+    if (this.#state !== 'open') throw new OssClientClosedError(operation);
   }
 
   initiateMultipartUpload(...args: Parameters<OssTransport['initiateMultipartUpload']>) {
@@ -238,7 +189,7 @@ export class OssClient {
    * are validated here, before anything is sent.
    */
   createUploadStream(key: string, options?: UploadOptions): UploadStream {
-    this.#assertOpen();
+    this.#assertOpen('createUploadStream');
     const validKey = validateObjectKey(key);
     const resolved = resolveUploadOptions(options, this.#transport.options.retry);
     const { partSize, contentLength } = resolved;
@@ -347,7 +298,7 @@ export class OssClient {
 
   async #release(drain: () => Promise<unknown>, reason?: Error): Promise<void> {
     await drain();
-    if (reason) (this.#transport as { destroy?: (e: Error) => void }).destroy?.(reason);
+    if (reason) this.#transport.destroy();
     else await this.#transport.close();
     await this.#hashPool?.close();
   }

@@ -1,10 +1,31 @@
-export { OssClient } from './client.ts';
+/** The documented API, and every type its signatures use. */
+export {
+  type ClientStats,
+  OssClient,
+  type UploadFilter,
+  type UploadSummary,
+} from './client.ts';
 export * from './errors.ts';
-export type { UploadOptions } from './options.ts';
-export type { OssClientOptions, SignatureVersion } from './oss/client-options.ts';
+export type {
+  HashingMode,
+  ObjectAcl,
+  ResumeOption,
+  ServerSideEncryption,
+  StorageClass,
+  UploadOptions,
+} from './options.ts';
+export type {
+  CaOption,
+  ClientAgents,
+  OssClientOptions,
+  SignatureVersion,
+} from './oss/client-options.ts';
+export type { RetryOptions } from './oss/retry.ts';
+export type { Credentials } from './oss/signing/types.ts';
 export type {
   CallOptions,
   CompletedPart,
+  CompleteOptions,
   CompleteResult,
   GetObjectResult,
   ListedPart,
@@ -12,9 +33,17 @@ export type {
   ObjectHead,
   PartResult,
   PutObjectResult,
+  RequestBody,
+  UploadPartOptions,
 } from './oss/types.ts';
-export type { RetryOptions } from './oss/retry.ts';
-export type { Credentials } from './oss/signing/types.ts';
 export { MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, partSizeFor } from './parts/part-size.ts';
-export type { PartEvent, ProgressEvent, UploadResult, UploadStream } from './upload-stream.ts';
+export type { UploadBody } from './upload-body.ts';
+export {
+  type InitiatedEvent,
+  type PartEvent,
+  type ProgressEvent,
+  UploadStream,
+  type UploadStreamEvents,
+} from './upload-stream.ts';
+export type { UploadResult } from './upload-target.ts';
 export { nodeMajorVersion } from './version.ts';

@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
-import { isUint8Array } from 'node:util/types';
 import type { HashEngine } from './checksum/part-hasher.ts';
 import { OssAbortError, OssStreamError, type OssUploadError, OssWriteError } from './errors.ts';
 import { CapacityGate } from './parts/capacity-gate.ts';
 import type { BudgetAccount } from './parts/memory-budget.ts';
 import { PartBuffer, SegmentPool } from './parts/part-buffer.ts';
 import { MAX_PARTS, partSizeFor, partSizeForLength } from './parts/part-size.ts';
+import { checkedChunk } from './upload-body.ts';
 import type { UploadResult, UploadTarget } from './upload-target.ts';
 
 export type { UploadResult } from './upload-target.ts';
@@ -74,32 +74,6 @@ interface HeldWrite {
   chunk: Uint8Array;
   offset: number;
   callback: (error?: Error | null) => void;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return value.constructor?.name ?? 'object';
-  return typeof value;
-}
-
-/**
- * A chunk as Node's Writable takes it, checked here so that a caller's mistake throws a typed
- * error at the call site instead of destroying the stream (and the upload) behind its back.
- */
-function checkedChunk(chunk: unknown, encoding: unknown): Buffer | string {
-  if (typeof chunk === 'string') {
-    if (typeof encoding === 'string' && !Buffer.isEncoding(encoding)) {
-      throw new OssWriteError(`write() got an unknown string encoding "${encoding}"`);
-    }
-    return chunk;
-  }
-  // isUint8Array also knows arrays from other realms (vm contexts, workers' transfers).
-  if (isUint8Array(chunk)) {
-    return Buffer.isBuffer(chunk)
-      ? chunk
-      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-  }
-  throw new OssWriteError(`write() takes a Buffer, Uint8Array or string, not ${describe(chunk)}`);
 }
 
 /**
