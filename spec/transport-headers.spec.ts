@@ -4,6 +4,7 @@
  * verification, for V4 and V1.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OssOptionError } from '../lib/errors.ts';
 import { OssTransport } from '../lib/oss/transport.ts';
 import { BUCKET, useOss } from './helpers/oss.ts';
 import { startScriptedServer, type ScriptedServer, xml } from './helpers/scripted-server.ts';
@@ -56,4 +57,27 @@ describe.each(['v4', 'v1'] as const)('non-ASCII metadata through the emulator (%
       await t.close();
     },
   );
+});
+
+describe('per-call headers that cannot be sent', () => {
+  it.each([
+    [{ 'bad name': 'x' }, 'headers.bad name'],
+    [{ 'x-oss-meta-a': 'line\r\nbreak' }, 'headers.x-oss-meta-a'],
+    [{ 'x-oss-meta-a': 'nul\u0000' }, 'headers.x-oss-meta-a'],
+    [{ 'Content-Length': '5' }, 'headers.Content-Length'],
+    [{ authorization: 'mine' }, 'headers.authorization'],
+  ])('%j is refused naming %s, before any request', async (headers, option) => {
+    const t = new OssTransport({
+      endpoint: oss.emulator.endpoint,
+      bucket: BUCKET,
+      region: oss.emulator.region,
+      credentials: oss.emulator.credentials,
+    });
+    const error = await t
+      .putObject('bad-header', Buffer.from('x'), { headers })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OssOptionError);
+    expect((error as OssOptionError).option).toBe(option);
+    expect(oss.emulator.stats.requests.PutObject).toBe(0);
+  });
 });

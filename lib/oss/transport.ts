@@ -20,7 +20,7 @@ import {
 import type { HttpResponse } from './http.ts';
 import { matchesCompleted, verifyStored } from './integrity.ts';
 import { collectPages, DEFAULT_MAX_PAGES, validPartMarker } from './listing.ts';
-import { validateObjectKey } from './names.ts';
+import { validateHeaderRecord, validateObjectKey } from './names.ts';
 import { Network } from './network.ts';
 import { RequestPath, type RequestSpec } from './request.ts';
 import type {
@@ -52,11 +52,14 @@ export interface ListOptions extends CallOptions {
   maxPages?: number | undefined;
 }
 
-function callSpec(options: CallOptions): Omit<RequestSpec, 'operation' | 'method'> {
+/** What every operation takes from its options; the caller's headers are checked here. */
+function callSpec(
+  options: CallOptions,
+): Omit<RequestSpec, 'operation' | 'method'> & { headers: Record<string, string> } {
   return {
     signal: options.signal,
     retry: options.retry,
-    headers: options.headers,
+    headers: options.headers === undefined ? {} : validateHeaderRecord(options.headers),
     onAttempt: options.onAttempt,
   };
 }
@@ -124,11 +127,12 @@ export class OssTransport {
     options: UploadPartOptions,
     partNumber: number | undefined,
   ): Promise<HttpResponse> {
-    const headers = { ...options.headers };
+    const call = callSpec(options);
+    const headers = { ...call.headers };
     if (options.contentMd5) headers['content-md5'] = options.contentMd5;
     return this.#requests.send(
       {
-        ...callSpec(options),
+        ...call,
         ...spec,
         headers,
         method: 'PUT',
@@ -196,11 +200,12 @@ export class OssTransport {
         Part: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })),
       },
     });
+    const call = callSpec(options);
     let attempts = 0;
     try {
       const response = await this.#requests.send({
-        ...callSpec(options),
-        headers: { 'content-type': 'application/xml', ...options.headers },
+        ...call,
+        headers: { 'content-type': 'application/xml', ...call.headers },
         operation: 'CompleteMultipartUpload',
         method: 'POST',
         key: validKey,
@@ -259,9 +264,9 @@ export class OssTransport {
   }
 
   /** Every part of an upload, following all pages (bounded, see listing.ts). */
-  listParts(key: string, uploadId: string, options: ListOptions = {}): Promise<ListedPart[]> {
+  async listParts(key: string, uploadId: string, options: ListOptions = {}): Promise<ListedPart[]> {
     const validKey = validateObjectKey(key);
-    return collectPages<ListedPart, string>(
+    return await collectPages<ListedPart, string>(
       'ListParts',
       '0',
       async (marker) => {
@@ -287,11 +292,11 @@ export class OssTransport {
   }
 
   /** Every upload in progress in the bucket (optionally under a prefix), following all pages. */
-  listMultipartUploads(
+  async listMultipartUploads(
     options: ListOptions & { prefix?: string | undefined } = {},
   ): Promise<ListedUpload[]> {
     type Marker = { key: string; uploadId: string };
-    return collectPages<ListedUpload, Marker>(
+    return await collectPages<ListedUpload, Marker>(
       'ListMultipartUploads',
       { key: '', uploadId: '' },
       async (marker) => {
@@ -321,8 +326,8 @@ export class OssTransport {
     );
   }
 
-  headObject(key: string, options: CallOptions = {}): Promise<ObjectHead> {
-    return this.#head(validateObjectKey(key), options.signal, false, options);
+  async headObject(key: string, options: CallOptions = {}): Promise<ObjectHead> {
+    return await this.#head(validateObjectKey(key), options.signal, false, options);
   }
 
   async #head(
@@ -359,10 +364,11 @@ export class OssTransport {
     key: string,
     options: CallOptions & { range?: string | undefined } = {},
   ): Promise<GetObjectResult> {
-    const headers = { ...options.headers };
+    const call = callSpec(options);
+    const headers = { ...call.headers };
     if (options.range) headers.range = options.range;
     const opened = await this.#requests.open({
-      ...callSpec(options),
+      ...call,
       headers,
       operation: 'GetObject',
       method: 'GET',
