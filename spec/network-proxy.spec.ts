@@ -195,7 +195,7 @@ describe('proxies from the environment', () => {
 });
 
 describe('the agent option', () => {
-  it('sends every request through the agents given, which close() leaves alone', async () => {
+  it('sends every request through the agents given, which close() and destroy() leave alone', async () => {
     setEnv({ HTTP_PROXY: proxy.url });
     let connections = 0;
     class CountingAgent extends http.Agent {
@@ -210,8 +210,11 @@ describe('the agent option', () => {
     expect(connections).toBeGreaterThan(0);
     expect(proxy.forwarded).toEqual([]);
     await t.close();
-    // Still usable: the user's agent is not destroyed by close().
-    await roundTrip(transport(plain, { agent: { http: agent } }), 'own-agent-2');
+    // Still usable: the user's agent is destroyed neither by close() nor by destroy().
+    const second = transport(plain, { agent: { http: agent } });
+    await roundTrip(second, 'own-agent-2');
+    second.destroy();
+    await roundTrip(transport(plain, { agent: { http: agent } }), 'own-agent-3');
     agent.destroy();
   });
 });

@@ -53,6 +53,24 @@ describe('close()', () => {
     }
   });
 
+  it('waits for a GetObject body until it is read to the end or destroyed', async () => {
+    const t = transport();
+    await t.putObject('body', Buffer.alloc(1024, 1));
+    const { body } = await t.getObject('body');
+    let closed = false;
+    const closing = t.close().then(() => {
+      closed = true;
+    });
+    // The body is still open: close() must not have resolved, whatever else has run.
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false);
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+    await closing;
+    expect(Buffer.concat(chunks)).toEqual(Buffer.alloc(1024, 1));
+  });
+
   it('resolves at once with nothing in flight, and twice', async () => {
     const t = transport();
     await t.close();

@@ -3,7 +3,7 @@
  * a repaired attempt costs, and credentials providers that never answer. Over HTTP against the
  * emulator.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   OssAbortError,
   OssCredentialsError,
@@ -106,6 +106,14 @@ describe('repaired attempts', () => {
     expect(t.clockOffsetMs).toBeGreaterThan(29 * 60 * 1000);
   });
 
+  it('with maxAttempts 1 nothing is retried, a repair included', async () => {
+    oss.emulator.clock.offsetMs = 30 * 60 * 1000;
+    const t = transport({ retry: { maxAttempts: 1 } });
+    const error = await t.putObject('skew-once', Buffer.from('x')).catch((e: unknown) => e);
+    expect((error as OssResponseError).ossCode).toBe('RequestTimeTooSkewed');
+    expect(oss.emulator.stats.requests.PutObject).toBe(1);
+  });
+
   it('a skew that the repair does not cure is not repaired again', async () => {
     const t = transport({ retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } });
     oss.emulator.faults.add({
@@ -118,6 +126,21 @@ describe('repaired attempts', () => {
     const error = await t.putObject('skew-loop', Buffer.from('x')).catch((e: unknown) => e);
     expect((error as OssResponseError).ossCode).toBe('RequestTimeTooSkewed');
     expect(oss.emulator.stats.requests.PutObject).toBe(2);
+  });
+});
+
+describe('cancelling', () => {
+  it('a bare abort() of a stalled request rejects promptly with OssAbortError', async () => {
+    oss.emulator.faults.add({ operation: 'InitiateMultipartUpload', kind: 'stall', ms: 30_000 });
+    const controller = new AbortController();
+    const pending = transport().initiateMultipartUpload('stalled', { signal: controller.signal });
+    await vi.waitFor(() => expect(oss.emulator.stats.requests.InitiateMultipartUpload).toBe(1));
+    const started = performance.now();
+    controller.abort();
+    const error = await pending.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OssAbortError);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(oss.emulator.stats.requests.InitiateMultipartUpload).toBe(1);
   });
 });
 
