@@ -86,6 +86,15 @@ export function headerNameProblem(name: string): string | undefined {
 }
 
 /**
+ * Unicode spaces other than space and tab. HTTP keeps them around a value, but the Go SDK's
+ * signer strips all of them and ali-oss's strips them and U+FEFF, so servers built like either
+ * would read another value than HTTP delivers. At either end of a value they are refused.
+ */
+const AMBIGUOUS_SPACE =
+  '[\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]';
+const AMBIGUOUS_END = new RegExp(`^[ \\t]*${AMBIGUOUS_SPACE}|${AMBIGUOUS_SPACE}[ \\t]*$`);
+
+/**
  * Why `value` cannot be sent as a header value, or undefined when it can. Text beyond ASCII
  * is allowed: it is sent, and signed, as its UTF-8 bytes.
  */
@@ -96,6 +105,12 @@ export function headerValueProblem(value: string): string | undefined {
     return `the value contains the control character U+${code} (only tab is allowed)`;
   }
   if (!value.isWellFormed()) return 'the value is not valid UTF-8 (lone surrogate)';
+  const space = AMBIGUOUS_END.exec(value);
+  if (space) {
+    const char = space[0].replace(/[ \t]/g, '');
+    const code = char.charCodeAt(0).toString(16).padStart(4, '0').toUpperCase();
+    return `the value starts or ends with U+${code}, a space servers may or may not strip`;
+  }
   return undefined;
 }
 
