@@ -194,6 +194,6 @@ export async function runGet(
     return code;
   } finally {
     interrupt.dispose();
-    client?.close();
+    await client?.close();
   }
 }

@@ -191,6 +191,6 @@ export async function runPut(
     return code;
   } finally {
     interrupt.dispose();
-    client?.close();
+    await client?.close();
   }
 }

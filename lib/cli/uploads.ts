@@ -44,7 +44,7 @@ async function withSession<T extends { json: boolean; quiet?: boolean | undefine
     reportFailure(output, { error, code, credentialsFrom, json: flags.json });
     return code;
   } finally {
-    client?.close();
+    await client?.close();
   }
 }
 
