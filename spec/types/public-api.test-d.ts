@@ -176,7 +176,7 @@ describe('exports', () => {
     expectTypeOf<StorageClass>().toMatchTypeOf<UploadOptions['storageClass']>();
     expectTypeOf<ObjectAcl>().toMatchTypeOf<UploadOptions['acl']>();
     expectTypeOf<ServerSideEncryption>().toMatchTypeOf<UploadOptions['serverSideEncryption']>();
-    expectTypeOf<'STANDARD'>().toMatchTypeOf<StorageClass>();
+    expectTypeOf<'Standard'>().toMatchTypeOf<StorageClass>();
     // @ts-expect-error not a storage class
     const wrong: StorageClass = 'COLDEST';
     void wrong;
