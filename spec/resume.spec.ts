@@ -1,5 +1,5 @@
 /**
- * Issue 8, resume: an upload interrupted by a crash (a child process killed with SIGKILL
+ * Resume: an upload interrupted by a crash (a child process killed with SIGKILL
  * midway, leavePartsOnError) is continued with `resume: { uploadId }`. The source is re-read
  * from the start; parts already on the server whose MD5 matches are not sent again.
  *
@@ -176,6 +176,81 @@ describe('resume after a crash', () => {
     expect(oss.emulator.faults.pending()).toBe(2);
     expect(oss.emulator.stats.requests.UploadPart).toBe(3);
     expect(parts.filter((p) => p.skipped).map((p) => p.partNumber)).toEqual([1, 3]);
+    // The part event says which stored part was replaced by other bytes.
+    expect(parts.filter((p) => p.replaced).map((p) => p.partNumber)).toEqual([2]);
+    expect(await oss.client.getObjectBuffer(key)).toEqual(data);
+  });
+
+  /** A first run that stops with parts 1..kept stored (a permanent error on the next one). */
+  async function interruptedUpload(key: string, data: Buffer, kept: number, partSize: number) {
+    oss.emulator.faults.add({
+      operation: 'UploadPart',
+      partNumber: kept + 1,
+      kind: 'error',
+      status: 403,
+      code: 'AccessDenied',
+      times: Number.POSITIVE_INFINITY,
+    });
+    const first = oss.client.createUploadStream(key, {
+      partSize,
+      concurrency: 1,
+      leavePartsOnError: true,
+    });
+    await pipeline(sourceOf(data, { chunkSize: 8192 }), first).catch(() => undefined);
+    oss.emulator.faults.clear();
+    const uploadId = first.uploadError?.uploadId as string;
+    expect(oss.emulator.listUploads(BUCKET).find((u) => u.uploadId === uploadId)?.parts).toBe(kept);
+    return uploadId;
+  }
+
+  it('a different partSize option on resume cuts at the stored part size: no part sent twice', async () => {
+    const key = 'resume/other-part-size.bin';
+    const data = patternBytes(7 * PART + 123, 31);
+    const uploadId = await interruptedUpload(key, data, 3, PART);
+    oss.emulator.stats.reset();
+    sentinels([1, 2, 3]);
+    const stream = oss.client.createUploadStream(key, {
+      partSize: 3 * PART,
+      resume: { uploadId },
+    });
+    const parts: PartEvent[] = [];
+    stream.on('part', (p: PartEvent) => parts.push(p));
+    await pipeline(sourceOf(data, { chunkSize: 10_000 }), stream);
+    expect(oss.emulator.faults.pending()).toBe(3);
+    expect(parts.filter((p) => p.skipped).map((p) => p.partNumber)).toEqual([1, 2, 3]);
+    expect(oss.emulator.stats.requests.UploadPart).toBe(5);
+    expect(stream.result?.partCount).toBe(8);
+    expect(await oss.client.getObjectBuffer(key)).toEqual(data);
+  });
+
+  it("resume: 'latest' continues the newest upload of the key", async () => {
+    const key = 'resume/latest.bin';
+    const data = patternBytes(5 * PART + 1, 5);
+    const older = await oss.client.initiateMultipartUpload(key);
+    // Initiated times differ by at least a millisecond: the newer one is unambiguous.
+    const after = Date.now() + 2;
+    while (Date.now() < after) await new Promise((resolve) => setImmediate(resolve));
+    const newest = await interruptedUpload(key, data, 2, PART);
+    oss.emulator.stats.reset();
+    const stream = oss.client.createUploadStream(key, { partSize: PART, resume: 'latest' });
+    const initiated: string[] = [];
+    stream.on('initiated', ({ uploadId }) => initiated.push(uploadId));
+    const parts: PartEvent[] = [];
+    stream.on('part', (p: PartEvent) => parts.push(p));
+    await pipeline(sourceOf(data, { chunkSize: 10_000 }), stream);
+    expect(initiated).toEqual([newest]);
+    expect(stream.result?.uploadId).toBe(newest);
+    expect(parts.filter((p) => p.skipped).map((p) => p.partNumber)).toEqual([1, 2]);
+    expect(oss.emulator.stats.requests.InitiateMultipartUpload).toBe(0);
+    expect(await oss.client.getObjectBuffer(key)).toEqual(data);
+    await oss.client.abortMultipartUpload(key, older.uploadId);
+  });
+
+  it("resume: 'latest' with no upload of the key starts a new one", async () => {
+    const key = 'resume/latest-none.bin';
+    const data = patternBytes(2 * PART + 5, 6);
+    const result = await oss.client.upload(key, data, { partSize: PART, resume: 'latest' });
+    expect(result.partCount).toBe(3);
     expect(await oss.client.getObjectBuffer(key)).toEqual(data);
   });
 
