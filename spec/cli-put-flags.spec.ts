@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseSize } from '../lib/cli/units.ts';
-import { cliEnv, runCli } from './helpers/cli.ts';
+import { cliEnv, runCli, startCli } from './helpers/cli.ts';
 import { BUCKET, patternBytes, useOss } from './helpers/oss.ts';
 
 const oss = useOss();
@@ -159,6 +159,73 @@ describe('--leave-parts-on-error', () => {
         `them with: uploads abort oss://${BUCKET}/flags/leave.bin --upload-id ${id}`,
     );
     await oss.client.abortMultipartUpload('flags/leave.bin', id);
+  });
+
+  it('--json: the error object carries the upload id and cleanedUp: false', async () => {
+    oss.emulator.faults.add({
+      operation: 'UploadPart',
+      partNumber: 2,
+      times: 10,
+      kind: 'error',
+      status: 400,
+      code: 'InvalidArgument',
+    });
+    const file = await tempFile('leave-json.bin', patternBytes(300 * 1024, 24));
+    const args = ['put', file, `oss://${BUCKET}/flags/leave-json.bin`, '--part-size', '100KiB'];
+    const run = await runCli(
+      [...args, '--concurrency', '1', '--leave-parts-on-error', '--json'],
+      env(),
+    );
+    expect(run.code).toBe(4);
+    const [upload] = oss.emulator
+      .listUploads(BUCKET)
+      .filter((u) => u.key === 'flags/leave-json.bin');
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      ok: false,
+      exitCode: 4,
+      error: { code: 'ERR_OSS_UPLOAD_FAILED', uploadId: upload?.uploadId, cleanedUp: false },
+    });
+    await oss.client.abortMultipartUpload('flags/leave-json.bin', upload?.uploadId as string);
+  });
+
+  it('Ctrl-C keeps the parts too, exits 130 and says how to resume', async () => {
+    // Part 3 is held by the server, so SIGINT lands while the upload is in flight.
+    oss.emulator.faults.add({ operation: 'UploadPart', partNumber: 3, kind: 'stall', ms: 60_000 });
+    oss.emulator.stats.reset();
+    const file = await tempFile('leave-int.bin', patternBytes(500 * 1024, 25));
+    const key = 'flags/leave-int.bin';
+    const cli = startCli(
+      [
+        'put',
+        file,
+        `oss://${BUCKET}/${key}`,
+        '--part-size',
+        '100KiB',
+        '--concurrency',
+        '1',
+        '--leave-parts-on-error',
+      ],
+      env(),
+    );
+    await vi.waitFor(
+      () => {
+        if (cli.child.exitCode !== null) throw new Error(`put exited early: ${cli.stderr()}`);
+        expect(oss.emulator.stats.requests.UploadPart).toBe(3);
+      },
+      { timeout: 30_000, interval: 20 },
+    );
+    cli.child.kill('SIGINT');
+    const run = await cli.done;
+    expect(run.code).toBe(130);
+    const [upload] = oss.emulator.listUploads(BUCKET).filter((u) => u.key === key);
+    expect(upload?.parts).toBe(2);
+    expect(oss.emulator.stats.requests.AbortMultipartUpload).toBe(0);
+    expect(run.stderr).toContain('Interrupted: stopping; uploaded parts stay on the server');
+    expect(run.stderr).toContain(
+      `Interrupted; the parts of upload ${upload?.uploadId} are kept on the server: resume with --resume ${upload?.uploadId}`,
+    );
+    oss.emulator.faults.clear();
+    await oss.client.abortMultipartUpload(key, upload?.uploadId as string);
   });
 });
 

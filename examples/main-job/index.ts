@@ -161,7 +161,7 @@ async function runMainJob(options: JobOptions): Promise<number> {
     return exitCodeFor(error);
   } finally {
     interrupt.dispose();
-    client?.close();
+    await client?.close();
     await emulator?.close();
     await rm(dir, { recursive: true, force: true });
   }
