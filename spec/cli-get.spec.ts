@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc64 } from '../lib/checksum/crc64.ts';
+import { type Emulator, startEmulator } from '../lib/testing/index.ts';
 import { cliEnv, runCli } from './helpers/cli.ts';
 import { BUCKET, patternBytes, useOss } from './helpers/oss.ts';
 
@@ -162,5 +163,29 @@ describe('oss-multipart-stream get from a server that corrupts the body', () => 
         `the object's is ${crc64(data)}`,
     );
     expect(await readdir(target)).toEqual([]);
+  });
+});
+
+describe('oss-multipart-stream get when OSS sends no CRC-64', () => {
+  let plain: Emulator;
+
+  beforeAll(async () => {
+    // The benchmark fast path computes no CRC-64 and sends none.
+    plain = await startEmulator({ buckets: [BUCKET], verifyContent: false });
+  });
+
+  afterAll(() => plain?.close());
+
+  it('checks the length only and says so (crc64Verified: false)', async () => {
+    const env = cliEnv(plain);
+    const put = await runCli(['put', '-', `oss://${BUCKET}/plain.txt`, '-q'], env, 'no crc here');
+    expect(put.code).toBe(0);
+    const file = join(dir, 'plain.txt');
+    const run = await runCli(['get', `oss://${BUCKET}/plain.txt`, file], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/CRC-64 {6}\d+ \(not checked: OSS sent no CRC-64\)/);
+    expect(await readFile(file, 'utf8')).toBe('no crc here');
+    const json = await runCli(['get', `oss://${BUCKET}/plain.txt`, file, '--json'], env);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, crc64Verified: false });
   });
 });

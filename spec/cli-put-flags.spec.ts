@@ -113,12 +113,16 @@ describe('put object settings', () => {
     expect((await oss.client.getObjectBuffer('flags/keep.txt')).toString()).toBe('original');
   });
 
-  it('--quiet prints nothing on success; errors still reach stderr', async () => {
-    const ok = await runCli(['put', '-', `oss://${BUCKET}/flags/quiet.txt`, '-q'], env(), 'q');
+  it('--quiet prints nothing on success, not even the upload id; errors still reach stderr', async () => {
+    const file = await tempFile('quiet.bin', patternBytes(250 * 1024, 26));
+    const ok = await runCli(
+      ['put', file, `oss://${BUCKET}/flags/quiet.bin`, '--part-size', '100KiB', '-q'],
+      env(),
+    );
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toBe('');
-    expect(ok.stderr).toBe('');
+    expect(stored('flags/quiet.bin')?.etag).toMatch(/-3"$/); // multipart: an upload id existed
     const bad = await runCli(['put', '-', 'oss://no-such-bucket/q.txt', '--quiet'], env(), 'q');
     expect(bad.code).toBe(4);
     expect(bad.stderr).toMatch(/NoSuchBucket/);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseDuration } from '../lib/cli/units.ts';
 import { cliEnv, runCli } from './helpers/cli.ts';
 import { BUCKET, useOss } from './helpers/oss.ts';
 
@@ -87,6 +88,24 @@ describe('oss-multipart-stream uploads abort', () => {
     const aborted = JSON.parse(run.stdout) as { uploadId: string }[];
     expect(aborted.map((u) => u.uploadId).sort()).toEqual([...old].sort());
     expect(idsOnServer('age/')).toEqual([...recent].sort());
+
+    // 0s: every upload under the prefix.
+    const all = await runCli(
+      ['uploads', 'abort', `oss://${BUCKET}/age/`, '--older-than', '0s'],
+      env(),
+    );
+    expect(all.code).toBe(0);
+    expect(all.stderr).toBe('2 uploads aborted\n');
+    expect(idsOnServer('age/')).toEqual([]);
+  });
+
+  it('ages are written with a unit: s, m, h, d or w', () => {
+    expect(parseDuration('45s')).toBe(45_000);
+    expect(parseDuration('30m')).toBe(1_800_000);
+    expect(parseDuration('12h')).toBe(43_200_000);
+    expect(parseDuration('7d')).toBe(7 * DAY);
+    expect(parseDuration('2w')).toBe(14 * DAY);
+    for (const text of ['7', 'd', '7y', '-1d']) expect(parseDuration(text)).toBeUndefined();
   });
 
   it('a key aborts that key only; --upload-id only that upload', async () => {
