@@ -144,8 +144,13 @@ async function main(): Promise<void> {
       await elsewhere.close();
     }
 
+    // require() of ES modules returns the module import() loads: one set of classes.
+    const viaImport = await import('oss-multipart-stream');
+    const sameClasses = viaImport.OssClient === OssClient && viaImport.OssUploadError === OssUploadError;
+
     console.log(
       JSON.stringify({
+        sameClasses,
         parts: parts.map((part) => part.partNumber).sort((a, b) => a - b),
         partCount: result?.partCount,
         uploadId: uploadId === result?.uploadId ? 'matches' : 'differs',
@@ -169,6 +174,7 @@ main().catch((error: unknown) => {
 `;
 
 const expectedOutput = {
+  sameClasses: true,
   parts: [1, 2, 3, 4],
   partCount: 4,
   uploadId: 'matches',
