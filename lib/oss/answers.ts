@@ -60,6 +60,9 @@ export interface CompleteAnswer {
   key: string | undefined;
   etag: string;
   location: string | undefined;
+  /** The server's CRC-64 of the object, when it sent one. */
+  crc64: string | undefined;
+  versionId: string | undefined;
 }
 
 export function parseComplete(response: HttpResponse): CompleteAnswer {
@@ -74,6 +77,8 @@ export function parseComplete(response: HttpResponse): CompleteAnswer {
     key: key === undefined ? undefined : decodeIfUrl(key, encoded),
     etag,
     location: textOf(root, 'Location'),
+    crc64: response.headers['x-oss-hash-crc64ecma'],
+    versionId: response.headers['x-oss-version-id'],
   };
 }
 

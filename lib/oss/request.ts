@@ -58,31 +58,35 @@ export class RequestPath {
     this.#network = network;
   }
 
-  /** Send with a buffered answer; `check` may refuse a 2xx answer (and so retry it). */
-  send(spec: RequestSpec, check?: (response: HttpResponse) => void): Promise<HttpResponse> {
-    return this.#call(spec, async (request) => {
+  /**
+   * Send with a buffered answer, read by `read` within the attempt: what it throws fails the
+   * attempt like an error answer would (and is retried only if the policy says so).
+   */
+  async send(spec: RequestSpec): Promise<HttpResponse>;
+  async send<T>(spec: RequestSpec, read: (response: HttpResponse) => T): Promise<T>;
+  async send<T>(spec: RequestSpec, read?: (response: HttpResponse) => T): Promise<T> {
+    const { result, ticket } = await this.#call(spec, async (request) => {
       const response = await sendOnce(this.#network, request);
-      check?.(response);
-      return response;
-    }).then(({ result, ticket }) => {
-      ticket.leave();
-      return result;
+      return { status: response.status, value: read ? read(response) : (response as T) };
     });
+    ticket.leave();
+    return result;
   }
 
   /** Send with a streamed answer; the call stays in flight until the body is closed. */
   async open(spec: RequestSpec): Promise<OpenedBody> {
-    const { result, ticket } = await this.#call(spec, (request) =>
-      openStream(this.#network, request),
-    );
+    const { result, ticket } = await this.#call(spec, async (request) => {
+      const opened = await openStream(this.#network, request);
+      return { status: opened.status, value: opened };
+    });
     if (result.stream.closed) ticket.leave();
     else result.stream.once('close', () => ticket.leave());
     return result;
   }
 
-  async #call<T extends { status: number }>(
+  async #call<T>(
     spec: RequestSpec,
-    send: (request: HttpRequest) => Promise<T>,
+    send: (request: HttpRequest) => Promise<{ status: number; value: T }>,
   ): Promise<{ result: T; ticket: CallTicket }> {
     const policy = validateRetryOptions(spec.retry, 'retry', this.#options.retry);
     const ticket = this.calls.enter(spec.operation, spec.signal, spec.nested);
@@ -107,7 +111,7 @@ export class RequestPath {
             repairs.signedWith = credentials;
             const answer = await send(this.#sign(spec, credentials, ticket.signal));
             diagnostics.attemptEnded(answer.status);
-            return answer;
+            return answer.value;
           } catch (error) {
             const safe = credentials ? this.#redactor(credentials).error(error) : error;
             diagnostics.attemptFailed(safe);

@@ -110,14 +110,17 @@ export class OssTransport {
     key: string,
     options: CallOptions = {},
   ): Promise<{ uploadId: string }> {
-    const response = await this.#requests.send({
-      ...callSpec(options),
-      operation: 'InitiateMultipartUpload',
-      method: 'POST',
-      key: validateObjectKey(key),
-      query: { uploads: '' },
-    });
-    return { uploadId: parseInitiate(response) };
+    const uploadId = await this.#requests.send(
+      {
+        ...callSpec(options),
+        operation: 'InitiateMultipartUpload',
+        method: 'POST',
+        key: validateObjectKey(key),
+        query: { uploads: '' },
+      },
+      parseInitiate,
+    );
+    return { uploadId };
   }
 
   /** PUT a body with its Content-MD5; the answer must name the same MD5 (and CRC-64). */
@@ -142,6 +145,7 @@ export class OssTransport {
       (response) => {
         requiredEtag(response, spec.operation);
         verifyStored(response, options.contentMd5, options.crc64, partNumber);
+        return response;
       },
     );
   }
@@ -203,27 +207,29 @@ export class OssTransport {
     const call = callSpec(options);
     let attempts = 0;
     try {
-      const response = await this.#requests.send({
-        ...call,
-        headers: { 'content-type': 'application/xml', ...call.headers },
-        operation: 'CompleteMultipartUpload',
-        method: 'POST',
-        key: validKey,
-        query: { uploadId, 'encoding-type': 'url' },
-        body: Buffer.from(xml),
-        onAttempt: (n) => {
-          attempts = n;
-          options.onAttempt?.(n);
+      const answer = await this.#requests.send(
+        {
+          ...call,
+          headers: { 'content-type': 'application/xml', ...call.headers },
+          operation: 'CompleteMultipartUpload',
+          method: 'POST',
+          key: validKey,
+          query: { uploadId, 'encoding-type': 'url' },
+          body: Buffer.from(xml),
+          onAttempt: (n) => {
+            attempts = n;
+            options.onAttempt?.(n);
+          },
         },
-      });
-      const answer = parseComplete(response);
+        parseComplete,
+      );
       return {
         bucket: answer.bucket ?? this.bucket,
         key: answer.key ?? validKey,
         etag: answer.etag,
-        crc64: response.headers['x-oss-hash-crc64ecma'],
+        crc64: answer.crc64,
         location: answer.location,
-        versionId: response.headers['x-oss-version-id'],
+        versionId: answer.versionId,
         recoveredByHead: false,
       };
     } catch (error) {
@@ -272,14 +278,9 @@ export class OssTransport {
       async (marker) => {
         const query: Record<string, string> = { uploadId, 'part-number-marker': marker };
         if (options.pageSize !== undefined) query['max-parts'] = String(options.pageSize);
-        const page = parsePartsPage(
-          await this.#requests.send({
-            ...callSpec(options),
-            operation: 'ListParts',
-            method: 'GET',
-            key: validKey,
-            query,
-          }),
+        const page = await this.#requests.send(
+          { ...callSpec(options), operation: 'ListParts', method: 'GET', key: validKey, query },
+          parsePartsPage,
         );
         return { items: page.items, truncated: page.truncated, next: page.nextMarker };
       },
@@ -305,13 +306,9 @@ export class OssTransport {
         if (options.pageSize !== undefined) query['max-uploads'] = String(options.pageSize);
         if (marker.key) query['key-marker'] = marker.key;
         if (marker.uploadId) query['upload-id-marker'] = marker.uploadId;
-        const page = parseUploadsPage(
-          await this.#requests.send({
-            ...callSpec(options),
-            operation: 'ListMultipartUploads',
-            method: 'GET',
-            query,
-          }),
+        const page = await this.#requests.send(
+          { ...callSpec(options), operation: 'ListMultipartUploads', method: 'GET', query },
+          parseUploadsPage,
         );
         const next =
           page.nextKeyMarker || page.nextUploadIdMarker
@@ -336,15 +333,10 @@ export class OssTransport {
     nested: boolean,
     options: CallOptions = {},
   ): Promise<ObjectHead> {
-    const response = await this.#requests.send({
-      ...callSpec(options),
-      signal,
-      nested,
-      operation: 'HeadObject',
-      method: 'HEAD',
-      key,
-    });
-    return headFrom(response.headers);
+    return await this.#requests.send(
+      { ...callSpec(options), signal, nested, operation: 'HeadObject', method: 'HEAD', key },
+      (response) => headFrom(response.headers),
+    );
   }
 
   async deleteObject(key: string, options: CallOptions = {}): Promise<void> {
