@@ -141,7 +141,7 @@ export function resolveUploadOptions(
   options: unknown,
   clientRetry?: RetryOptions,
 ): ResolvedUploadOptions {
-  const o = plainObject(options ?? {}, 'options');
+  const o = plainObject(options === undefined ? {} : options, 'options');
   rejectUnknown(o, UPLOAD_DEFAULTS);
   const D = UPLOAD_DEFAULTS;
   const signal = o.signal;

@@ -47,6 +47,8 @@ describe('upload options', () => {
     [{ resume: { uploadId: 'u', extra: 1 } }, 'resume.extra'],
     [{ resume: 'newest' }, 'resume'],
     [{ partsize: 1 }, 'partsize'],
+    [null, 'options'],
+    ['fast', 'options'],
     [{ concurrency: 1001 }, 'concurrency'],
     [{ contentLength: 10_000 * 5 * 1024 ** 3 + 1 }, 'contentLength'],
     [{ contentType: 'text/plain\u0001' }, 'contentType'],
