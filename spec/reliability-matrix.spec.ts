@@ -1,8 +1,9 @@
 /**
- * Issue 8, fault matrix: every emulator fault and every caller-side failure, crossed with sizes
+ * Fault matrix: every emulator fault and every caller-side failure, crossed with sizes
  * (0, under one part, 6 parts, 200 parts at 100 KiB) and concurrency (1, 4, 16). Each case must
- * end recovered (byte-identical object) or failed cleanly (one OssUploadError, nothing left);
- * lost or hung cases fail the suite. No secret may appear in any error or event.
+ * end recovered (byte-identical object, no upload left open) or failed cleanly (one
+ * OssUploadError, nothing left, `cleanedUp` true to the server's state); lost, hung, leaked and
+ * dirty cases fail the suite. No secret may appear in any error or event.
  *
  * By default a covering subset runs (every fault x every size, concurrency rotating over 1, 4,
  * 16). OSS_RELIABILITY_FULL=1 runs the full cross product and writes the outcome table to
@@ -114,6 +115,56 @@ describe('the classifier recognises every bad outcome', () => {
     expect(result.outcome).toBe('failed dirty');
     expect(result.detail.join()).toMatch(/upload\(s\) left/);
   });
+
+  it('failed dirty: cleanedUp says true while an object is at the key', async () => {
+    const fault = synthetic({
+      id: 'untrue',
+      // The fault says a committed object may remain, but only if the error admits it.
+      objectMayRemain: true,
+      source: (ctx) => ({
+        at: {
+          offset: ctx.size.bytes / 2,
+          action: (source) => source.destroy(new Error('source failed')),
+        },
+      }),
+      // The stream cleans up truthfully; then an object appears, so its cleanedUp: true no
+      // longer matches the server's state when the outcome is checked.
+      run: (ctx, source) =>
+        pipeline(source, ctx.stream).catch(async (error: unknown) => {
+          await ctx.env.client.putObject(ctx.key, Buffer.from('someone else'));
+          throw error;
+        }),
+    });
+    const result = await runCase(env, { fault, size: small(), concurrency: 4 }, 10_000);
+    expect(result.outcome).toBe('failed dirty');
+    expect(result.detail.join()).toMatch(/cleanedUp is true but 0 upload\(s\) and an object/);
+  });
+
+  it('hung: an abort that settles later than settleWithinMs', async () => {
+    const fault = synthetic({
+      id: 'slow',
+      settleWithinMs: 200,
+      run: (ctx) => {
+        ctx.armSettleBound();
+        return new Promise((resolve) => setTimeout(resolve, 2_000));
+      },
+    });
+    const result = await runCase(env, { fault, size: small(), concurrency: 4 }, 10_000);
+    expect(result.outcome).toBe('hung');
+  });
+
+  it('leaked: resolved with the right object, an upload left open at the key', async () => {
+    const fault = synthetic({
+      id: 'leaked',
+      run: async (ctx, source) => {
+        await ctx.env.client.initiateMultipartUpload(ctx.key);
+        await pipeline(source, ctx.stream);
+      },
+    });
+    const result = await runCase(env, { fault, size: small(), concurrency: 4 }, 10_000);
+    expect(result.outcome).toBe('leaked');
+    expect(result.detail.join()).toMatch(/upload\(s\) left open/);
+  });
 });
 
 describe(`fault matrix (${FULL ? 'full' : 'subset'}: ${cases.length} cases)`, () => {
@@ -134,7 +185,7 @@ describe(`fault matrix (${FULL ? 'full' : 'subset'}: ${cases.length} cases)`, ()
       results.push(result);
       const summary = `${result.outcome} (expected ${result.expected}) in ${result.ms} ms; ${result.detail.join('; ')}; error ${result.errorCode} <- ${result.causeCode}`;
       expect(result.secretHits, summary).toEqual([]);
-      expect(['lost', 'hung', 'failed dirty'], summary).not.toContain(result.outcome);
+      expect(['lost', 'hung', 'failed dirty', 'leaked'], summary).not.toContain(result.outcome);
       expect(meetsExpectation(result), summary).toBe(true);
       if (result.faultFired !== undefined) expect(result.faultFired, summary).toBe(true);
     });
@@ -150,6 +201,7 @@ describe(`fault matrix (${FULL ? 'full' : 'subset'}: ${cases.length} cases)`, ()
     expect(total.lost).toBe(0);
     expect(total.hung).toBe(0);
     expect(total.failedDirty).toBe(0);
+    expect(total.leaked).toBe(0);
     expect(total.recovered + total.failedCleanly).toBe(total.cases);
   });
 });

@@ -1,16 +1,21 @@
 /**
- * The fault matrix of issue 8: every fault the emulator can inject and every failure on the
- * caller's side, crossed with sizes and concurrency. Each case ends in exactly one outcome:
+ * The fault matrix: every fault the emulator can inject and every failure on the caller's side,
+ * crossed with sizes and concurrency. Each case ends in exactly one outcome:
  *
- * - recovered: the promise resolved and the object is byte-identical (GET MD5 and size equal the
- *   input's; HEAD CRC-64 = result.crc64 = the CRC-64 computed here from the input);
+ * - recovered: the promise resolved, the object is byte-identical (GET MD5 and size equal the
+ *   input's; HEAD CRC-64 = result.crc64 = the CRC-64 computed here from the input) and no
+ *   multipart upload is left open at the key;
  * - failed cleanly: the stream failed with one OssUploadError, nothing of the upload is left
  *   (ListMultipartUploads empty, no object at the key) unless leavePartsOnError asked to keep the
- *   parts, and the error's `cleanedUp` tells the truth about it;
+ *   parts, or the fault let the server commit the object before the failure (`objectMayRemain`)
+ *   and the error says `cleanedUp: false`; `cleanedUp: true` is checked against the emulator's
+ *   state right after the failure (no upload, no object);
  * - failed dirty: failed, but with an untyped error, something left behind, or a `cleanedUp`
  *   that lies;
+ * - leaked: resolved with the right object, but a multipart upload was left open at the key
+ *   (for example the one a lost Initiate response created);
  * - lost: resolved, but the object is missing or differs from the input;
- * - hung: did not settle within the deadline.
+ * - hung: did not settle within the deadline (or within the fault's own `settleWithinMs`).
  *
  * Only the first two are acceptable.
  */
@@ -34,7 +39,7 @@ export const CONCURRENCIES = [1, 4, 16] as const;
 /** Client timeout for the stall fault (the stall lasts several times longer). */
 export const SHORT_TIMEOUT_MS = 500;
 
-export type Outcome = 'recovered' | 'failed cleanly' | 'failed dirty' | 'lost' | 'hung';
+export type Outcome = 'recovered' | 'failed cleanly' | 'failed dirty' | 'leaked' | 'lost' | 'hung';
 export type Expectation = 'recovered' | 'failed cleanly' | 'either';
 
 export interface SizeSpec {
@@ -153,6 +158,8 @@ export interface CaseContext {
   controller: AbortController;
   /** Filled by the fault: anything worth reporting (e.g. provider calls). */
   notes: Record<string, unknown>;
+  /** Start the fault's settleWithinMs bound now (the first call counts). */
+  armSettleBound(): void;
 }
 
 export interface FaultSpec {
@@ -163,6 +170,17 @@ export interface FaultSpec {
   appliesTo?(s: SizeSpec): boolean;
   expect(s: SizeSpec): Expectation;
   leavePartsOnError?: boolean;
+  /**
+   * The fault lets the server commit the object before the upload fails (a Complete answered
+   * without an ETag, an abort after the commit): an object left at the key is then acceptable
+   * when the error says `cleanedUp: false`.
+   */
+  objectMayRemain?: boolean;
+  /**
+   * A tighter bound than the matrix deadline, counted from the moment the fault arms it (the
+   * abort, the stuck provider call): the case is 'hung' if it has not settled by then.
+   */
+  settleWithinMs?: number;
   client?(env: MatrixEnv, notes: Record<string, unknown>): OssClient;
   /** Faults or clock before the stream exists. */
   arrange?(env: MatrixEnv, s: SizeSpec): void;
@@ -183,6 +201,31 @@ const error = (status: number, code: string, times: number) => ({
   code,
   times,
 });
+
+/** A 200 whose body is an OSS error document: a Complete that did not happen. */
+const ERROR_BODY =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message><RequestId>5C3D8F2A1B4E6D7F8A9B0C1D</RequestId></Error>';
+
+/** A well-formed Complete answer with its ETag missing (and no ETag header). */
+const COMPLETE_WITHOUT_ETAG =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUploadResult><Bucket>test-bucket</Bucket><Key>k</Key></CompleteMultipartUploadResult>';
+
+/** Far beyond every deadline: a held request only ends because the client gives up. */
+const HOLD_MS = 120_000;
+/** An aborted upload must settle promptly, not after its request timeouts. */
+const ABORT_SETTLES_MS = 5_000;
+
+/** Add `rule` with a hook that aborts the case's signal the moment the fault acts. */
+function abortWhen(ctx: CaseContext, rule: FaultRule): void {
+  ctx.env.oss.emulator.faults.add({
+    ...rule,
+    onFire: () => {
+      ctx.notes.fired = true;
+      ctx.armSettleBound();
+      ctx.controller.abort(new Error(`aborted while ${rule.operation} was held`));
+    },
+  });
+}
 
 export const FAULTS: FaultSpec[] = [
   {
@@ -420,6 +463,157 @@ export const FAULTS: FaultSpec[] = [
       await finished(ctx.stream);
     },
   },
+  {
+    id: 'complete-200-error-body',
+    label: 'Complete answered 200 with an <Error> body (not performed)',
+    side: 'server',
+    appliesTo: multipart,
+    // A retried Complete succeeds; a failure must abort the upload.
+    expect: () => 'either',
+    arrange: (env) =>
+      env.oss.emulator.faults.add({
+        operation: 'CompleteMultipartUpload',
+        kind: 'fake-response',
+        status: 200,
+        body: ERROR_BODY,
+      }),
+  },
+  {
+    id: 'complete-200-html',
+    label: 'Complete answered 200 with an HTML page (not performed)',
+    side: 'server',
+    appliesTo: multipart,
+    expect: () => 'either',
+    arrange: (env) =>
+      env.oss.emulator.faults.add({
+        operation: 'CompleteMultipartUpload',
+        kind: 'fake-response',
+        status: 200,
+        body: '<html><body><h1>502 Bad Gateway</h1></body></html>',
+        contentType: 'text/html',
+      }),
+  },
+  {
+    id: 'complete-200-no-etag',
+    label: 'Complete (PutObject when single) performed, answered 200 without an ETag',
+    side: 'server',
+    // The object exists: recovering it (HEAD) or failing with cleanedUp: false are both true.
+    expect: () => 'either',
+    objectMayRemain: true,
+    arrange: (env, s) =>
+      env.oss.emulator.faults.add(
+        multipart(s)
+          ? {
+              operation: 'CompleteMultipartUpload',
+              kind: 'fake-response',
+              status: 200,
+              body: COMPLETE_WITHOUT_ETAG,
+              execute: true,
+            }
+          : { operation: 'PutObject', kind: 'fake-response', status: 200, execute: true },
+      ),
+  },
+  {
+    id: 'initiate-response-lost',
+    label: 'Initiate performed, response dropped (an orphan upload exists)',
+    side: 'server',
+    appliesTo: multipart,
+    // Recovered only if the orphan is found and aborted; a failure must abort it too.
+    expect: () => 'either',
+    arrange: (env) =>
+      env.oss.emulator.faults.add({ operation: 'InitiateMultipartUpload', kind: 'drop-response' }),
+  },
+  {
+    id: 'provider-never-settles-signal',
+    label: 'credentials provider never settles, caller aborts by signal',
+    side: 'client',
+    expect: () => 'failed cleanly',
+    settleWithinMs: ABORT_SETTLES_MS,
+    client: (env, notes) =>
+      env.oss.clientWith({
+        credentials: () => {
+          (notes.onProviderCall as (() => void) | undefined)?.();
+          return new Promise(() => undefined);
+        },
+      }),
+    attach: (ctx) => {
+      ctx.notes.onProviderCall = () => {
+        ctx.armSettleBound();
+        ctx.controller.abort(new Error('provider is stuck'));
+      };
+    },
+  },
+  {
+    id: 'provider-never-settles-timeout',
+    label: `credentials provider never settles, no signal (timeoutMs ${SHORT_TIMEOUT_MS})`,
+    side: 'client',
+    expect: () => 'failed cleanly',
+    settleWithinMs: 15_000,
+    client: (env, notes) =>
+      env.oss.clientWith({
+        timeoutMs: SHORT_TIMEOUT_MS,
+        credentials: () => {
+          (notes.onProviderCall as (() => void) | undefined)?.();
+          return new Promise(() => undefined);
+        },
+      }),
+    attach: (ctx) => {
+      ctx.notes.onProviderCall = () => ctx.armSettleBound();
+    },
+  },
+  {
+    id: 'abort-during-initiate',
+    label: 'signal aborted while Initiate is stalled (not performed)',
+    side: 'server',
+    appliesTo: multipart,
+    expect: () => 'failed cleanly',
+    settleWithinMs: ABORT_SETTLES_MS,
+    attach: (ctx) =>
+      abortWhen(ctx, { operation: 'InitiateMultipartUpload', kind: 'stall', ms: HOLD_MS }),
+    fired: (ctx) => ctx.notes.fired === true,
+  },
+  {
+    id: 'abort-after-initiate-committed',
+    label: 'signal aborted while the answer of a performed Initiate is held',
+    side: 'server',
+    appliesTo: multipart,
+    // The upload exists on the server though the client never learnt its id: it must be found.
+    expect: () => 'failed cleanly',
+    settleWithinMs: ABORT_SETTLES_MS,
+    attach: (ctx) =>
+      abortWhen(ctx, { operation: 'InitiateMultipartUpload', kind: 'delay-response', ms: HOLD_MS }),
+    fired: (ctx) => ctx.notes.fired === true,
+  },
+  {
+    id: 'abort-during-complete',
+    label: 'signal aborted while Complete (PutObject when single) is stalled (not performed)',
+    side: 'server',
+    expect: () => 'failed cleanly',
+    settleWithinMs: ABORT_SETTLES_MS,
+    attach: (ctx) =>
+      abortWhen(ctx, {
+        operation: multipart(ctx.size) ? 'CompleteMultipartUpload' : 'PutObject',
+        kind: 'stall',
+        ms: HOLD_MS,
+      }),
+    fired: (ctx) => ctx.notes.fired === true,
+  },
+  {
+    id: 'abort-after-complete-committed',
+    label: 'signal aborted while the answer of a performed Complete (PutObject) is held',
+    side: 'server',
+    // The object exists: the error must say cleanedUp: false (or the object be removed).
+    expect: () => 'either',
+    objectMayRemain: true,
+    settleWithinMs: ABORT_SETTLES_MS,
+    attach: (ctx) =>
+      abortWhen(ctx, {
+        operation: multipart(ctx.size) ? 'CompleteMultipartUpload' : 'PutObject',
+        kind: 'delay-response',
+        ms: HOLD_MS,
+      }),
+    fired: (ctx) => ctx.notes.fired === true,
+  },
 ];
 
 export interface CaseSpec {
@@ -506,7 +700,26 @@ export async function runCase(
   };
   // The outcome is read from the stream; an 'error' nobody else listens to must not crash.
   stream.on('error', () => undefined);
-  const ctx: CaseContext = { env, key, size: s, concurrency, client, stream, controller, notes };
+  let armBound: (() => void) | undefined;
+  const bound = new Promise<number>((resolve) => {
+    armBound = () => {
+      const ms = fault.settleWithinMs;
+      if (ms === undefined || armBound === undefined) return;
+      armBound = undefined;
+      setTimeout(() => resolve(ms), ms).unref();
+    };
+  });
+  const ctx: CaseContext = {
+    env,
+    key,
+    size: s,
+    concurrency,
+    client,
+    stream,
+    controller,
+    notes,
+    armSettleBound: () => armBound?.(),
+  };
   fault.attach?.(ctx);
   const source = sourceOf(s.data, fault.source?.(ctx) ?? {});
 
@@ -514,16 +727,23 @@ export async function runCase(
   const running = (fault.run ?? ((c, src) => pipeline(src, c.stream)))(ctx, source);
   const settled = await Promise.race([
     running.then(
-      () => ({ state: 'resolved' as const, error: undefined }),
-      (error: unknown) => ({ state: 'rejected' as const, error }),
+      () => ({ state: 'resolved' as const, error: undefined, why: '' }),
+      (error: unknown) => ({ state: 'rejected' as const, error, why: '' }),
     ),
-    delay(deadlineMs).then(() => ({ state: 'hung' as const, error: undefined })),
+    delay(deadlineMs).then(() => ({
+      state: 'hung' as const,
+      error: undefined,
+      why: `no outcome after ${deadlineMs} ms`,
+    })),
+    bound.then((ms) => ({
+      state: 'hung' as const,
+      error: undefined,
+      why: `no outcome ${ms} ms after the fault acted`,
+    })),
   ]);
   const ms = Date.now() - started;
   if (settled.state === 'hung') {
-    detail.push(
-      `no outcome after ${deadlineMs} ms (destroyed=${stream.destroyed}, inFlight=${stream.partsInFlight})`,
-    );
+    detail.push(`${settled.why} (destroyed=${stream.destroyed}, inFlight=${stream.partsInFlight})`);
     stream.destroy();
     await Promise.race([finished(stream).catch(() => undefined), delay(10_000)]);
   }
@@ -542,7 +762,11 @@ export async function runCase(
   if (settled.state === 'hung') {
     outcome = 'hung';
   } else if (settled.state === 'resolved') {
-    outcome = (await checkObject(env, key, s, stream, events, detail)) ? 'recovered' : 'lost';
+    outcome = (await checkObject(env, key, s, stream, events, detail))
+      ? (await uploadsLeft(env, key, detail))
+        ? 'leaked'
+        : 'recovered'
+      : 'lost';
   } else {
     outcome = (await checkCleanFailure(env, key, fault, stream, detail))
       ? 'failed cleanly'
@@ -642,6 +866,15 @@ async function checkObject(
   return ok;
 }
 
+/** True (with a detail) when a multipart upload is still open at the key after a success. */
+async function uploadsLeft(env: MatrixEnv, key: string, detail: string[]): Promise<boolean> {
+  const open = (await env.client.listMultipartUploads({ prefix: key })).filter(
+    (u) => u.key === key,
+  );
+  if (open.length > 0) detail.push(`resolved, but ${open.length} upload(s) left open at the key`);
+  return open.length > 0;
+}
+
 async function checkCleanFailure(
   env: MatrixEnv,
   key: string,
@@ -669,13 +902,23 @@ async function checkCleanFailure(
   } catch {
     // 404: nothing there
   }
-  if (objectLeft) problem('an object was left at the key after the failure');
+  const reportedKept = error instanceof OssUploadError && !error.cleanedUp;
+  if (objectLeft && !(fault.objectMayRemain && reportedKept)) {
+    problem('an object was left at the key after the failure');
+  }
   if (uploads.length > 0 && !fault.leavePartsOnError) {
     problem(`${uploads.length} upload(s) left without leavePartsOnError`);
   }
+  // cleanedUp: true is a promise that nothing is left; false only says the stream could not
+  // confirm it (e.g. without working credentials), which is noted but is not a lie.
   const nothingLeft = uploads.length === 0 && !objectLeft;
-  if (error instanceof OssUploadError && error.cleanedUp !== nothingLeft) {
-    problem(`error.cleanedUp is ${error.cleanedUp} but nothingLeft is ${nothingLeft}`);
+  if (error instanceof OssUploadError && error.cleanedUp && !nothingLeft) {
+    problem(
+      `error.cleanedUp is true but ${uploads.length} upload(s) and ${objectLeft ? 'an' : 'no'} object are at the key`,
+    );
+  }
+  if (error instanceof OssUploadError && !error.cleanedUp && nothingLeft) {
+    detail.push('cleanedUp: false, though nothing is left');
   }
   if (fault.leavePartsOnError && error instanceof OssUploadError && error.uploadId) {
     if (!uploads.some((u) => u.uploadId === error.uploadId)) {
@@ -690,6 +933,7 @@ export interface Tally {
   recovered: number;
   failedCleanly: number;
   failedDirty: number;
+  leaked: number;
   lost: number;
   hung: number;
 }
@@ -701,6 +945,7 @@ function tally(results: CaseResult[]): Tally {
     recovered: count('recovered'),
     failedCleanly: count('failed cleanly'),
     failedDirty: count('failed dirty'),
+    leaked: count('leaked'),
     lost: count('lost'),
     hung: count('hung'),
   };
@@ -756,18 +1001,19 @@ export async function writeReport(
     cases: results,
   };
   const row = (name: string, t: Tally, extra = '') =>
-    `| ${name} | ${t.cases} | ${t.recovered} | ${t.failedCleanly} | ${t.lost} | ${t.hung} | ${t.failedDirty} |${extra}`;
-  const header = '| | Cases | Recovered | Failed cleanly | Lost | Hung | Failed, not cleanly |';
-  const rule = '|---|---:|---:|---:|---:|---:|---:|';
+    `| ${name} | ${t.cases} | ${t.recovered} | ${t.failedCleanly} | ${t.lost} | ${t.hung} | ${t.failedDirty} | ${t.leaked} |${extra}`;
+  const header =
+    '| | Cases | Recovered | Failed cleanly | Lost | Hung | Failed, not cleanly | Resolved, upload left |';
+  const rule = '|---|---:|---:|---:|---:|---:|---:|---:|';
   const md = [
     '# Reliability: fault matrix outcomes',
     '',
     `Generated by \`spec/reliability-matrix.spec.ts\` (${mode}) on ${json.generated.slice(0, 10)}, Node ${process.version}, against the bundled emulator over HTTP on 127.0.0.1.`,
     `Sizes: ${sizes.map((s) => `${s.label} (${s.bytes} B)`).join(', ')}; part size ${PART / 1024} KiB; concurrency ${CONCURRENCIES.join(', ')}.`,
     '',
-    '**Recovered**: the upload resolved and the object is byte-identical (GET MD5 and size equal the input; HEAD CRC-64 equals `result.crc64` and the CRC-64 of the input). ',
-    '**Failed cleanly**: one `OssUploadError`, no upload left (ListMultipartUploads empty, unless `leavePartsOnError`) and no object at the key, with `cleanedUp` telling the truth. ',
-    '**Lost** (resolved, object wrong or missing), **hung** (no outcome within the deadline) and **failed, not cleanly** must all be zero.',
+    '**Recovered**: the upload resolved, the object is byte-identical (GET MD5 and size equal the input; HEAD CRC-64 equals `result.crc64` and the CRC-64 of the input) and no upload is left open at the key. ',
+    '**Failed cleanly**: one `OssUploadError`, no upload left (ListMultipartUploads empty, unless `leavePartsOnError`) and no object at the key (unless the server committed it before the failure and the error says `cleanedUp: false`), with `cleanedUp` checked against the server right after the failure. ',
+    '**Lost** (resolved, object wrong or missing), **hung** (no outcome within the deadline, or within the bound of an abort), **failed, not cleanly** and **resolved, upload left** must all be zero.',
     '',
     header,
     rule,
