@@ -121,6 +121,25 @@ describe('put --resume after SIGKILL', () => {
     await oss.client.abortMultipartUpload(key, older);
   });
 
+  it('a different --part-size on resume still sends only the missing parts', async () => {
+    const data = patternBytes(8 * PART + 5, 33);
+    const file = join(dir, 'resized.bin');
+    await writeFile(file, data);
+    const key = 'resume/resized.bin';
+    const printed = (await killMidUpload(file, key, 5)) as string;
+
+    oss.emulator.stats.reset();
+    const run = await runCli(
+      ['put', file, `oss://${BUCKET}/${key}`, '--part-size', '1MiB', '--resume', printed, '--json'],
+      env(),
+    );
+    expect(run.code).toBe(0);
+    // The stored parts fix the cut (128 KiB); 1MiB would have re-sent everything as new parts.
+    expect(JSON.parse(run.stdout)).toMatchObject({ uploadId: printed, partCount: 9 });
+    expect(oss.emulator.stats.requests.UploadPart).toBe(9 - 4);
+    expect((await oss.emulator.getObject(BUCKET, key))?.equals(data)).toBe(true);
+  });
+
   it('--resume latest with no upload in progress is a usage error naming the key', async () => {
     const run = await runCli(
       ['put', '-', `oss://${BUCKET}/resume/none.bin`, '--resume', 'latest'],
