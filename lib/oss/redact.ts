@@ -25,8 +25,9 @@ export class Redactor {
   readonly #forms: string[];
 
   constructor(secrets: readonly (string | undefined)[]) {
-    // Very short values would mask ordinary text; real secrets and tokens are long.
-    this.#forms = secrets.filter((s): s is string => !!s && s.length >= 8).flatMap(formsOf);
+    // A value of a few characters would mask ordinary words; real secrets and tokens are
+    // tens of characters long.
+    this.#forms = secrets.filter((s): s is string => !!s && s.length >= 6).flatMap(formsOf);
   }
 
   text(value: string): string {
