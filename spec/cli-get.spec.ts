@@ -1,12 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { crc64 } from '../lib/checksum/crc64.ts';
 import { type Emulator, startEmulator } from '../lib/testing/index.ts';
-import { cliEnv, runCli } from './helpers/cli.ts';
+import { cliEnv, runCli, startCli } from './helpers/cli.ts';
 import { BUCKET, patternBytes, useOss } from './helpers/oss.ts';
 
 const oss = useOss();
@@ -120,7 +120,7 @@ describe('oss-multipart-stream get', () => {
  * The emulator always sends the bytes it stored. This server sends one flipped byte with the
  * right CRC-64 and length: only a check of the bytes received can notice.
  */
-describe('oss-multipart-stream get from a server that corrupts the body', () => {
+describe('oss-multipart-stream get from a raw server: a corrupt body, a body that stops', () => {
   const data = patternBytes(200 * 1024, 5);
   const corrupted = Buffer.from(data);
   corrupted[123_456] = (corrupted[123_456] as number) ^ 0x01;
@@ -130,6 +130,15 @@ describe('oss-multipart-stream get from a server that corrupts the body', () => 
   beforeAll(async () => {
     server = createServer((request, response) => {
       request.resume();
+      if (request.method === 'GET' && request.url === `/${BUCKET}/hang.bin`) {
+        // Half the object, then nothing: the download is certainly under way and unfinished.
+        response.writeHead(200, {
+          'content-length': String(data.length),
+          'x-oss-hash-crc64ecma': crc64(data).toString(),
+        });
+        response.write(data.subarray(0, data.length / 2));
+        return;
+      }
       if (request.method !== 'GET' || request.url !== `/${BUCKET}/corrupt.bin`) {
         response.writeHead(404).end();
         return;
@@ -147,7 +156,13 @@ describe('oss-multipart-stream get from a server that corrupts the body', () => 
     endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
 
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
 
   it('detects the flipped byte, exits 4 and deletes the partial file', async () => {
     const target = join(dir, 'corrupt');
@@ -162,6 +177,29 @@ describe('oss-multipart-stream get from a server that corrupts the body', () => 
       `download of corrupt.bin is corrupt: CRC-64 of the bytes received is ${crc64(corrupted)}, ` +
         `the object's is ${crc64(data)}`,
     );
+    expect(await readdir(target)).toEqual([]);
+  });
+
+  it('Ctrl-C mid-download exits 130 and removes the partial file', async () => {
+    const target = join(dir, 'interrupted');
+    await mkdir(target);
+    const cli = startCli(
+      ['get', `oss://${BUCKET}/hang.bin`, join(target, 'hang.bin')],
+      cliEnv(oss.emulator, { OSS_ENDPOINT: endpoint }),
+    );
+    await vi.waitFor(
+      async () => {
+        if (cli.child.exitCode !== null) throw new Error(`get exited early: ${cli.stderr()}`);
+        const [partial] = await readdir(target);
+        expect(partial).toMatch(/^\.hang\.bin\.partial-/);
+        expect((await stat(join(target, partial as string))).size).toBe(data.length / 2);
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+    cli.child.kill('SIGINT');
+    const run = await cli.done;
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain('Interrupted; the partial download was removed');
     expect(await readdir(target)).toEqual([]);
   });
 });
