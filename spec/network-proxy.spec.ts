@@ -5,6 +5,7 @@
  * passes through them; the emulator serves HTTP and, for these specs, HTTPS.
  */
 import http from 'node:http';
+import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OssNetworkError } from '../lib/errors.ts';
@@ -137,6 +138,30 @@ describe('HTTPS and the ca option', () => {
     setEnv({});
     expect(secure.endpoint).toMatch(/^https:/);
     await roundTrip(transport(secure, { ca: secure.ca }), 'trusted');
+  });
+});
+
+describe('virtual-hosted style over HTTPS', () => {
+  it('reaches <bucket>.localhost through an agent of your own that resolves it', async () => {
+    setEnv({});
+    // *.localhost names do not resolve everywhere; the agent option lets the user decide.
+    const agent = new https.Agent({
+      keepAlive: true,
+      lookup: (_host, options, callback) => {
+        if ((options as { all?: boolean }).all)
+          callback(null, [{ address: '127.0.0.1', family: 4 }]);
+        else (callback as (e: null, a: string, f: number) => void)(null, '127.0.0.1', 4);
+      },
+    });
+    const port = new URL(secure.endpoint).port;
+    const t = transport(secure, {
+      endpoint: `https://localhost:${port}`,
+      pathStyle: false,
+      ca: secure.ca,
+      agent: { https: agent },
+    });
+    await roundTrip(t, 'virtual/hosted');
+    agent.destroy();
   });
 });
 
