@@ -181,7 +181,7 @@ describe.each(modes)('ali-oss ($name)', (mode) => {
   });
 
   it('dot segments: the SDK transport normalises the path but signs the raw key, so it is refused', async () => {
-    // §1.5 pitfall: `a/../b/./c` goes on the wire as `/b/c`; a server that does not normalise
+    // Pitfall: `a/../b/./c` goes on the wire as `/b/c`; a server that does not normalise
     // (like OSS) sees another key than the one signed.
     const err = await failure(client().put(`${prefix}a/../b/./c`, Buffer.from('x')));
     expect(err.code).toBe('SignatureDoesNotMatch');

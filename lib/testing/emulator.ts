@@ -13,9 +13,9 @@ import { unparsableRequestResponse } from './respond.ts';
 import { handleRequest, newRequestId } from './server.ts';
 import { World } from './state.ts';
 import { Stats } from './stats.ts';
-import { certificateNames, TestCertificateAuthority } from './tls.ts';
 import { DiskBlobStore } from './store-disk.ts';
 import { MemoryBlobStore } from './store-memory.ts';
+import { certificateNames, TestCertificateAuthority } from './tls.ts';
 import type { Emulator, EmulatorCredential, EmulatorOptions } from './types.ts';
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -66,7 +66,7 @@ function validate(options: EmulatorOptions): void {
   }
 }
 
-/** Start a local OSS emulator (see oss-protocol.md §10). */
+/** Start a local OSS emulator (what it checks and fakes: docs/emulator.md). */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   validate(options);
   const host = options.host ?? '127.0.0.1';

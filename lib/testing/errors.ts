@@ -1,6 +1,6 @@
 /**
- * The OSS error catalogue as the emulator answers it (oss-protocol.md §5). Handlers throw an
- * EmulatorError; the server turns it into the §5.1 XML body (or `x-oss-err` on HEAD).
+ * The OSS error catalogue as the emulator answers it. Handlers throw an EmulatorError; the
+ * server turns it into the OSS XML error body (or `x-oss-err` on HEAD).
  */
 export class EmulatorError extends Error {
   readonly status: number;
@@ -26,11 +26,6 @@ export class EmulatorError extends Error {
     this.closeConnection = options.close ?? false;
   }
 }
-
-const MIB = 1024 * 1024;
-export const MAX_PART_SIZE = 5 * 1024 * MIB;
-export const MAX_OBJECT_SIZE = 5 * 1024 * MIB;
-export const MIN_PART_SIZE = 102400;
 
 export const accessDenied = (message: string, ec?: string) =>
   new EmulatorError(403, 'AccessDenied', message, { ec });

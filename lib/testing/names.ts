@@ -1,31 +1,28 @@
+import { isValidBucketName, MAX_KEY_BYTES } from '../limits.ts';
 import { invalidBucketName, invalidObjectName } from './errors.ts';
 
-const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
-
-/** §1.3: 3–63 of `a-z 0-9 -`, not starting or ending with `-`. */
-export function isValidBucketName(name: string): boolean {
-  return BUCKET_NAME.test(name);
-}
+export { isValidBucketName };
 
 export function checkBucketName(name: string): void {
   if (!isValidBucketName(name)) throw invalidBucketName(name);
 }
 
 /**
- * §1.4 key rules, applied to the percent-decoded path bytes. `key` is undefined when the bytes
+ * Object key rules (1–1023 bytes of UTF-8, not starting with `/` or `\\`), applied to the
+ * percent-decoded path bytes. `key` is undefined when the bytes
  * were not valid UTF-8. NUL is refused as well: it cannot round-trip through most clients.
  */
 export function checkObjectKey(key: string | undefined, byteLength: number): asserts key is string {
   if (key === undefined) throw invalidObjectName('0016-00000002');
   if (byteLength === 0) throw invalidObjectName('0016-00000001');
-  if (byteLength > 1023) throw invalidObjectName('0016-00000002');
+  if (byteLength > MAX_KEY_BYTES) throw invalidObjectName('0016-00000002');
   if (key.startsWith('/') || key.startsWith('\\')) throw invalidObjectName('0016-00000005');
   if (key.includes('\0')) throw invalidObjectName('0016-00000002');
 }
 
 const HEX = '0123456789ABCDEF';
 
-/** §2.3 `encoding-type=url`: every byte outside `A-Za-z0-9-_.~` as uppercase `%XX`. */
+/** `encoding-type=url`: every byte outside `A-Za-z0-9-_.~` as uppercase `%XX`. */
 export function urlEncode(value: string): string {
   let out = '';
   for (const byte of Buffer.from(value, 'utf8')) {

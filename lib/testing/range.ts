@@ -4,7 +4,7 @@ export type RangeResult =
   | { kind: 'unsatisfiable' };
 
 /**
- * §3.9. Single ranges `bytes=a-b`, `bytes=a-`, `bytes=-n` (`end` inclusive). By default OSS
+ * Single ranges `bytes=a-b`, `bytes=a-`, `bytes=-n` (`end` inclusive). By default OSS
  * answers any range it cannot honour exactly with the whole object (200, no Content-Range);
  * with `x-oss-range-behavior: standard` an end past the size is clipped and a start past the
  * size gives 416. Malformed headers are ignored either way.

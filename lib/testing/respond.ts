@@ -6,7 +6,7 @@ import type { EmulatorError } from './errors.ts';
 import { corruptCrc, corruptEtag } from './faults.ts';
 import type { FaultRule } from './types.ts';
 
-/** Headers every OSS response carries (§2.2). */
+/** Headers every OSS response carries: Server, Date and a request id. */
 function commonHeaders(ctx: RequestContext): OutgoingHttpHeaders {
   return {
     server: 'AliyunOSS',

@@ -87,7 +87,7 @@ export function refuseEncryptionOnPart(headers: Record<string, string>): void {
   }
 }
 
-/** Headers of the Complete request that change the object (ACL and tagging, §3.3). */
+/** Headers of the Complete request that change the object (ACL and tagging). */
 export function completeOverrides(headers: Record<string, string>): Record<string, string> {
   const meta: Record<string, string> = {};
   for (const name of ['x-oss-object-acl', 'x-oss-tagging']) {
@@ -156,7 +156,7 @@ export function declaredMd5(headers: Record<string, string>): string | undefined
   return hex;
 }
 
-/** `encoding-type=url` switches key fields to percent-encoding (§2.3). */
+/** `encoding-type=url` switches key fields to percent-encoding. */
 export function keyEncoder(query: Record<string, string>): ((value: string) => string) | undefined {
   const type = query['encoding-type'];
   if (type === undefined) return undefined;

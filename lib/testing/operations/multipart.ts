@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { crc64CombineAll } from '../../checksum/crc64.ts';
+import { MAX_PART_NUMBER, MAX_PART_SIZE, MIN_PART_NUMBER, MIN_PART_SIZE } from '../../limits.ts';
 import { childOf, listOf, parseXml, textOf } from '../../oss/xml.ts';
 import { drain, readAll } from '../body.ts';
 import { type RequestContext, serverNow } from '../context.ts';
@@ -11,8 +12,6 @@ import {
   invalidPart,
   invalidPartNumber,
   invalidPartOrder,
-  MAX_PART_SIZE,
-  MIN_PART_SIZE,
   malformedXml,
   noSuchUpload,
 } from '../errors.ts';
@@ -71,12 +70,12 @@ export async function initiateMultipartUpload(ctx: RequestContext): Promise<void
   );
 }
 
-/** §3.2: `partNumber` must be a plain integer 1..10000. */
+/** `partNumber` must be a plain integer 1..10000. */
 function partNumberOf(ctx: RequestContext): number {
   const raw = ctx.query['partNumber'] ?? '';
   if (!/^\d{1,5}$/.test(raw)) throw invalidPartNumber(raw);
   const n = Number(raw);
-  if (n < 1 || n > 10000) throw invalidPartNumber(raw);
+  if (n < MIN_PART_NUMBER || n > MAX_PART_NUMBER) throw invalidPartNumber(raw);
   return n;
 }
 
@@ -198,7 +197,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<void
     throw fileAlreadyExists('0042-00000214');
   }
 
-  // §7.5: MD5 over the binary part MD5s, then `-<count>`; §7.3: CRC folded from part CRCs.
+  // ETag: MD5 over the binary part MD5s, then `-<count>`; CRC-64: folded from the part CRCs.
   const digests = createHash('md5');
   for (const { part } of listed) digests.update(Buffer.from(part.etag, 'hex'));
   const etag = `${digests.digest('hex').toUpperCase()}-${listed.length}`;

@@ -1,9 +1,10 @@
 import type { OutgoingHttpHeaders } from 'node:http';
+import { MAX_PUT_OBJECT_SIZE } from '../../limits.ts';
 import { readSegments } from '../blob-store.ts';
 import { drain } from '../body.ts';
-import { type RequestContext, serverNow } from '../context.ts';
-import { fileAlreadyExists, invalidRange, MAX_OBJECT_SIZE, noSuchKey } from '../errors.ts';
 import { evaluateConditions } from '../conditions.ts';
+import { type RequestContext, serverNow } from '../context.ts';
+import { fileAlreadyExists, invalidRange, noSuchKey } from '../errors.ts';
 import { resolveRange } from '../range.ts';
 import { answerEtag, crcHeader, sendEmpty, sendNotModified, sendStream } from '../respond.ts';
 import type { StoredObject } from '../state.ts';
@@ -25,7 +26,7 @@ export async function putObject(ctx: RequestContext): Promise<void> {
   if (forbid && bucket.objects.has(key)) throw fileAlreadyExists('0026-00000002');
   const { blob, size, md5Hex, md5Base64, crc64 } = await receiveCheckedBody(ctx, {
     allowChunked: true,
-    max: MAX_OBJECT_SIZE,
+    max: MAX_PUT_OBJECT_SIZE,
   });
   // Another writer may have created the object while this body was arriving.
   if (forbid && bucket.objects.has(key)) {
@@ -89,7 +90,7 @@ export async function headObject(ctx: RequestContext): Promise<void> {
   sendEmpty(ctx, 200, { ...describe(ctx, object), 'content-length': object.size });
 }
 
-/** GET query parameters that override response headers (V1 sub-resources, §3.9). */
+/** GET query parameters that override response headers (signed as V1 sub-resources). */
 const RESPONSE_OVERRIDES: Record<string, string> = {
   'response-content-type': 'content-type',
   'response-content-language': 'content-language',
