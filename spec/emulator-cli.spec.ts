@@ -1,5 +1,10 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { promisify } from 'node:util';
+import { describe, expect, it, vi } from 'vitest';
 import { runEmulatorCli } from '../lib/testing/cli.ts';
 import type { Emulator } from '../lib/testing/index.ts';
 import { expectStatus, ossRequest } from './helpers/raw-oss.ts';
@@ -14,8 +19,7 @@ function capture() {
 }
 
 async function waitFor(predicate: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !predicate(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(predicate()).toBe(true);
+  await vi.waitFor(() => expect(predicate()).toBe(true), { timeout: 5_000, interval: 10 });
 }
 
 describe('runEmulatorCli', () => {
@@ -78,5 +82,40 @@ describe('runEmulatorCli', () => {
     expect(out.text()).toContain('OSS_ACCESS_KEY_SECRET=fixed-secret\n');
     stop.abort();
     expect(await running).toBe(0);
+  });
+
+  it('--tls serves HTTPS and prints NODE_EXTRA_CA_CERTS, which a Node process can use as is', async () => {
+    const out = capture();
+    const stop = new AbortController();
+    const dir = await mkdtemp(join(tmpdir(), 'emu-cli-tls-'));
+    const caOut = join(dir, 'ca.pem');
+    const running = runEmulatorCli(['--port', '0', '--tls', '--ca-out', caOut], {
+      stdout: out.stream,
+      signal: stop.signal,
+    });
+    try {
+      await waitFor(() => out.text().includes('NODE_EXTRA_CA_CERTS='));
+      const endpoint = /OSS_ENDPOINT=(\S+)/.exec(out.text())?.[1];
+      expect(endpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      expect(out.text()).toContain(`NODE_EXTRA_CA_CERTS=${caOut}\n`);
+      expect(await readFile(caOut, 'utf8')).toMatch(/^-----BEGIN CERTIFICATE-----/);
+      const script = `require('node:https').get(${JSON.stringify(`${endpoint}/`)}, (res) => { console.log(res.statusCode); res.resume(); }).on('error', (e) => console.log(e.code));`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
+        env: { PATH: process.env.PATH ?? '', NODE_EXTRA_CA_CERTS: caOut },
+        timeout: 20_000,
+      });
+      // An OSS error status (ListBuckets is not implemented), not a certificate error.
+      expect(stdout.trim()).toMatch(/^\d{3}$/);
+    } finally {
+      stop.abort();
+      expect(await running).toBe(0);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--ca-out without --tls exits with 2', async () => {
+    const err = capture();
+    expect(await runEmulatorCli(['--ca-out', 'x.pem'], { stderr: err.stream })).toBe(2);
+    expect(err.text()).toContain('--ca-out needs --tls');
   });
 });

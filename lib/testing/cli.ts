@@ -1,3 +1,6 @@
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { startEmulator } from './emulator.ts';
@@ -16,6 +19,10 @@ Options:
   --access-key-id <id>       use this key pair instead of a generated one
   --access-key-secret <s>
   --fast                     skip server-side MD5/CRC-64 (benchmark fast path)
+  --tls                      serve HTTPS; the test authority's certificate is written to a
+                             file, printed as NODE_EXTRA_CA_CERTS=<file>
+  --ca-out <path>            where --tls writes that certificate (default: a file in the
+                             OS temp directory)
   -h, --help                 show this help
 `;
 
@@ -60,7 +67,12 @@ export async function runEmulatorCli(argv: string[], io: EmulatorCliIo = {}): Pr
     buckets: values.bucket,
     region: values.region,
     verifyContent: !values.fast,
+    tls: values.tls ?? false,
   };
+  if (values['ca-out'] !== undefined && !values.tls) {
+    stderr.write('--ca-out needs --tls\n');
+    return 2;
+  }
   if (values['access-key-id'] !== undefined) {
     options.credentials = [
       { accessKeyId: values['access-key-id'], accessKeySecret: values['access-key-secret']! },
@@ -74,6 +86,19 @@ export async function runEmulatorCli(argv: string[], io: EmulatorCliIo = {}): Pr
     stderr.write(`Cannot start the OSS emulator: ${(err as Error).message}\n`);
     return 1;
   }
+  let caFile: string | undefined;
+  if (emulator.ca !== undefined) {
+    caFile =
+      values['ca-out'] ??
+      join(tmpdir(), `oss-emulator-ca-${new URL(emulator.endpoint).port}-${process.pid}.pem`);
+    try {
+      await writeFile(caFile, emulator.ca);
+    } catch (err) {
+      await emulator.close();
+      stderr.write(`Cannot write the CA certificate: ${(err as Error).message}\n`);
+      return 1;
+    }
+  }
   const buckets = options.buckets ?? ['test-bucket'];
   // These are the emulator's own throwaway test credentials; printing them is the point.
   stdout.write(
@@ -85,6 +110,7 @@ export async function runEmulatorCli(argv: string[], io: EmulatorCliIo = {}): Pr
       ...buckets.slice(1).map((b) => `# also bucket: ${b}`),
       `OSS_ACCESS_KEY_ID=${emulator.credentials.accessKeyId}`,
       `OSS_ACCESS_KEY_SECRET=${emulator.credentials.accessKeySecret}`,
+      ...(caFile ? [`NODE_EXTRA_CA_CERTS=${caFile}`] : []),
       'Press Ctrl+C to stop.',
       '',
     ].join('\n'),
@@ -121,6 +147,8 @@ function parse(argv: string[]) {
       'access-key-id': { type: 'string' },
       'access-key-secret': { type: 'string' },
       fast: { type: 'boolean' },
+      tls: { type: 'boolean' },
+      'ca-out': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
