@@ -3,55 +3,20 @@ import type { HashEngine } from './checksum/part-hasher.ts';
 import { OssAbortError, OssStreamError, type OssUploadError, OssWriteError } from './errors.ts';
 import { CapacityGate } from './parts/capacity-gate.ts';
 import type { BudgetAccount } from './parts/memory-budget.ts';
+import { PartReservations } from './parts/part-reservations.ts';
 import { PartBuffer, SegmentPool } from './parts/part-buffer.ts';
 import { MAX_PARTS, partSizeFor, partSizeForLength } from './parts/part-size.ts';
 import { checkedChunk } from './upload-body.ts';
+import type { PartEvent, ProgressEvent, UploadStreamEvents } from './upload-events.ts';
 import type { UploadResult, UploadTarget } from './upload-target.ts';
 
 export type { UploadResult } from './upload-target.ts';
-
-export interface PartEvent {
-  partNumber: number;
-  size: number;
-  etag: string;
-  /** Uppercase hex MD5 of the part. */
-  md5: string;
-  /** Decimal CRC-64 of the part. */
-  crc64: string;
-  /** A resumed upload found this part already on the server with the same bytes. */
-  skipped: boolean;
-  /** A resumed upload had this part number with other bytes; it was sent again. */
-  replaced: boolean;
-}
-
-export interface ProgressEvent {
-  /** Bytes accepted from the source. */
-  bytesWritten: number;
-  /** Bytes sent to the server: acknowledged parts plus what is on the wire now. Never decreases. */
-  bytesUploaded: number;
-  total?: number;
-}
-
-export interface InitiatedEvent {
-  uploadId: string;
-}
-
-/** The events an UploadStream emits, with their payloads. */
-export interface UploadStreamEvents {
-  /** The multipart upload exists on the server (or a resumed one was found). */
-  initiated: (event: InitiatedEvent) => void;
-  /** A part is stored (or was already stored, on resume). */
-  part: (event: PartEvent) => void;
-  progress: (event: ProgressEvent) => void;
-  /** The upload failed; everything was cancelled and cleaned up first. */
-  error: (error: OssUploadError) => void;
-  /** The object exists; `stream.result` describes it. (No payload: any listener arity is fine.) */
-  finish: (...nothing: unknown[]) => void;
-  close: (...nothing: unknown[]) => void;
-  drain: (...nothing: unknown[]) => void;
-  pipe: (source: NodeJS.ReadableStream) => void;
-  unpipe: (source: NodeJS.ReadableStream) => void;
-}
+export type {
+  InitiatedEvent,
+  PartEvent,
+  ProgressEvent,
+  UploadStreamEvents,
+} from './upload-events.ts';
 
 type EventName = keyof UploadStreamEvents;
 type WriteCallback = (error: Error | null | undefined) => void;
@@ -91,7 +56,7 @@ export class UploadStream extends Writable {
   readonly #target: UploadTarget & { readonly uploadId: string | null };
   readonly #settings: WriterSettings;
   readonly #gate: CapacityGate;
-  readonly #budget: BudgetAccount;
+  readonly #reservations: PartReservations;
   readonly #segments = new SegmentPool();
   readonly #tasks = new Set<Promise<void>>();
   /** Bytes of each part on the wire now (the most any attempt reached). */
@@ -102,8 +67,6 @@ export class UploadStream extends Writable {
   #current: PartBuffer | undefined;
   #nextPartNumber = 1;
   #held: HeldWrite | undefined;
-  /** Budget this stream reserved beyond its live parts' capacity: it backs the segment pool. */
-  #slack = 0;
   /** Bytes of dispatched parts whose buffers are still held. */
   #dispatchedBytes = 0;
   #maxHeldBytes = 0;
@@ -125,7 +88,7 @@ export class UploadStream extends Writable {
     this.bucket = settings.bucket;
     this.#partSize = settings.partSize;
     this.#gate = new CapacityGate(settings.concurrency);
-    this.#budget = settings.budget;
+    this.#reservations = new PartReservations(settings.budget, this.#segments);
     const { signal } = settings;
     if (signal) {
       const onAbort = () =>
@@ -220,13 +183,6 @@ export class UploadStream extends Writable {
       : partSizeForLength(this.#partSize, contentLength);
   }
 
-  /** Budget still needed for a part of `capacity`, after using what backs the segment pool. */
-  #claim(capacity: number): number {
-    const used = Math.min(this.#slack, capacity);
-    this.#slack -= used;
-    return capacity - used;
-  }
-
   #openPart(capacity: number): void {
     const partNumber = this.#nextPartNumber++;
     if (partNumber > MAX_PARTS) {
@@ -241,16 +197,6 @@ export class UploadStream extends Writable {
       this.#settings.hashEngine.begin(),
       this.#segments,
     );
-  }
-
-  /** A part's claim is over: keep what backs the pool, give the rest back to the budget. */
-  #returnClaim(capacity: number): void {
-    this.#slack += capacity;
-    const excess = this.#slack - this.#segments.size;
-    if (excess > 0) {
-      this.#slack -= excess;
-      this.#budget.release(excess);
-    }
   }
 
   override _write(
@@ -273,8 +219,8 @@ export class UploadStream extends Writable {
       while (write.offset < chunk.length) {
         if (!this.#current) {
           const capacity = this.#capacityOf(this.#nextPartNumber);
-          const needed = this.#claim(capacity);
-          if (needed > 0 && !this.#budget.tryReserve(needed)) {
+          const needed = this.#reservations.claim(capacity);
+          if (!this.#reservations.tryReserve(needed)) {
             this.#waitForBudget(write, capacity, needed);
             return;
           }
@@ -306,10 +252,10 @@ export class UploadStream extends Writable {
 
   #waitForBudget(write: HeldWrite, capacity: number, needed: number): void {
     this.#held = write;
-    this.#budget.reserve(needed).then(
+    this.#reservations.reserve(needed).then(
       () => {
         if (this.#held !== write) {
-          this.#budget.release(needed);
+          this.#reservations.unclaim(capacity, needed, true);
           return;
         }
         this.#held = undefined;
@@ -322,7 +268,7 @@ export class UploadStream extends Writable {
         this.#consume(write);
       },
       (error: unknown) => {
-        this.#slack += capacity - needed;
+        this.#reservations.unclaim(capacity, needed, false);
         this.#fail(error);
       },
     );
@@ -390,7 +336,7 @@ export class UploadStream extends Writable {
   #settle(task: Promise<void>, part: PartBuffer, held: number): void {
     this.#tasks.delete(task);
     this.#dispatchedBytes -= held;
-    this.#returnClaim(part.capacity);
+    this.#reservations.release(part.capacity);
   }
 
   async #sendPart(part: PartBuffer): Promise<void> {
@@ -476,7 +422,7 @@ export class UploadStream extends Writable {
       );
     } finally {
       this.#segments.release(sealed.body);
-      this.#returnClaim(part.capacity);
+      this.#reservations.release(part.capacity);
     }
   }
 
@@ -485,20 +431,13 @@ export class UploadStream extends Writable {
     if (!part) return;
     this.#current = undefined;
     part.discard();
-    this.#returnClaim(part.capacity);
-  }
-
-  /** Give every byte of budget back: the stream is over and holds no part any more. */
-  #releaseBudget(): void {
-    this.#segments.clear();
-    this.#slack = 0;
-    this.#budget.release(this.#budget.held);
+    this.#reservations.release(part.capacity);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#removeSignalListener?.();
     if (this.#completed && !this.#failure && !error) {
-      this.#releaseBudget();
+      this.#reservations.releaseAll();
       callback(null);
       return;
     }
@@ -520,7 +459,7 @@ export class UploadStream extends Writable {
     this.#target.cancel(cause);
     const reason = cause instanceof Error ? cause : new OssAbortError();
     this.#gate.close(reason);
-    this.#budget.close(reason);
+    this.#reservations.close(reason);
     this.#discardCurrent();
     const held = this.#held;
     this.#held = undefined;
@@ -528,7 +467,7 @@ export class UploadStream extends Writable {
     // Let aborted requests settle, so no part lands after the upload is aborted.
     while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
     const uploadError = await this.#target.cleanUp(cause, this.#failure.partNumber);
-    this.#releaseBudget();
+    this.#reservations.releaseAll();
     return uploadError;
   }
 }
