@@ -306,7 +306,7 @@ describe('the packed package in a fresh project', () => {
     const outcome = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], project, 120_000);
     expect(outcome.stdout + outcome.stderr).toBe('');
     expect(outcome.code).toBe(0);
-  });
+  }, 180_000);
 
   it('bundles the consumer with esbuild, as ESM and as CommonJS', async () => {
     for (const [entry, format, outfile] of [
@@ -333,7 +333,7 @@ describe('the packed package in a fresh project', () => {
       });
       expect(result.errors).toEqual([]);
     }
-  });
+  }, 120_000);
 
   const artifacts = [
     ['ESM', 'out/consumer.mjs'],
@@ -353,7 +353,7 @@ describe('the packed package in a fresh project', () => {
         expect(JSON.parse(outcome.stdout)).toEqual(expectedOutput);
         // The worker was started from the inlined source: no file lookup to fail in a bundle.
         expect(outcome.stderr).not.toMatch(/hash-worker|Cannot find module/);
-      });
+      }, 120_000);
     }
   }
 });
