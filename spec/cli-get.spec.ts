@@ -139,6 +139,15 @@ describe('oss-multipart-stream get from a raw server: a corrupt body, a body tha
         response.write(data.subarray(0, data.length / 2));
         return;
       }
+      if (request.method === 'GET' && request.url === `/${BUCKET}/cut.bin`) {
+        // Half the object, then the connection drops.
+        response.writeHead(200, {
+          'content-length': String(data.length),
+          'x-oss-hash-crc64ecma': crc64(data).toString(),
+        });
+        response.write(data.subarray(0, data.length / 2), () => response.socket?.destroy());
+        return;
+      }
       if (request.method !== 'GET' || request.url !== `/${BUCKET}/corrupt.bin`) {
         response.writeHead(404).end();
         return;
@@ -177,6 +186,19 @@ describe('oss-multipart-stream get from a raw server: a corrupt body, a body tha
       `download of corrupt.bin is corrupt: CRC-64 of the bytes received is ${crc64(corrupted)}, ` +
         `the object's is ${crc64(data)}`,
     );
+    expect(await readdir(target)).toEqual([]);
+  });
+
+  it('a connection dropped mid-body is a transfer failure (exit 4) and leaves no file', async () => {
+    const target = join(dir, 'cut');
+    await mkdir(target);
+    const run = await runCli(
+      ['get', `oss://${BUCKET}/cut.bin`, join(target, 'cut.bin'), '--json'],
+      cliEnv(oss.emulator, { OSS_ENDPOINT: endpoint }),
+    );
+    expect(run.code).toBe(4);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, exitCode: 4 });
+    expect(run.stderr).toMatch(/GetObject/);
     expect(await readdir(target)).toEqual([]);
   });
 

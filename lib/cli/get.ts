@@ -6,7 +6,7 @@ import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseCrc64 } from '../checksum/crc64.ts';
 import type { OssClient } from '../client.ts';
-import { OssStreamError } from '../errors.ts';
+import { OssNetworkError, OssStreamError } from '../errors.ts';
 import type { GetFlags } from './args.ts';
 import { splitOssUrl } from './args.ts';
 import { connect } from './connect.ts';
@@ -120,8 +120,10 @@ export async function runGet(
     });
     client = session.client;
     credentialsFrom = session.credentialsFrom;
-    const object = await client.getObject(key, { signal: interrupt.signal });
+    // The sink first: between getObject and pipeline nothing may wait, or a body failing in
+    // that gap would emit 'error' with no listener.
     sink = await openSink(destination, key, io);
+    const object = await client.getObject(key, { signal: interrupt.signal });
     const showProgress = flags.progress && !flags.json && !flags.quiet;
     progress = new UploadProgress({
       // The progress lines and the data would share a terminal: no bar when writing to stdout.
@@ -132,13 +134,22 @@ export async function runGet(
     });
     progress.start();
     const digest = new Digest();
-    await pipeline(
-      object.body,
-      digestTap(digest, (bytes) => progress?.update(bytes)),
-      sink.stream,
-      // stdout stays open for whatever the caller prints next.
-      { signal: interrupt.signal, end: !toStdout },
-    );
+    try {
+      await pipeline(
+        object.body,
+        digestTap(digest, (bytes) => progress?.update(bytes)),
+        sink.stream,
+        // stdout stays open for whatever the caller prints next.
+        { signal: interrupt.signal, end: !toStdout },
+      );
+    } catch (error) {
+      // A body cut short (reset, premature close) is a network failure of the GET, not a bug.
+      const cause = object.body.errored;
+      if (cause && !(cause instanceof OssStreamError) && !interrupt.received) {
+        throw new OssNetworkError('GetObject', cause as Error & { code?: string });
+      }
+      throw error;
+    }
     const received = digest.finish();
     if (received.bytes !== object.contentLength) {
       throw new DownloadIntegrityError(
