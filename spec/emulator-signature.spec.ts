@@ -4,6 +4,7 @@
  * pin the byte handling: a header signed as UTF-8 but sent as latin1 is refused, one sent and
  * signed as UTF-8 passes.
  */
+import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../lib/testing/index.ts';
 import { v1Signature, v1StringToSign } from '../lib/testing/signature/v1.ts';
@@ -15,6 +16,7 @@ import {
   v4StringToSign,
 } from '../lib/testing/signature/v4.ts';
 import type { WireRequest } from '../lib/testing/signature/wire-request.ts';
+import { BUCKET, useOss } from './helpers/oss.ts';
 import { expectStatus, ossRequest } from './helpers/raw-oss.ts';
 
 const latin1 = (text: string) => Buffer.from(text, 'latin1');
@@ -183,4 +185,21 @@ describe('verification over the received bytes', () => {
     expect(bytes).toContain('3A 63 61 66 E9 0A');
     expect(bytes).not.toContain('C3 A9');
   });
+});
+
+describe('our client agrees with the emulator on non-ASCII metadata', () => {
+  const oss = useOss();
+  for (const signatureVersion of ['v1', 'v4'] as const) {
+    it(`${signatureVersion}: sends UTF-8, signs it, reads it back`, async () => {
+      const client = oss.clientWith({ signatureVersion });
+      const key = `signature/client/${signatureVersion}/\uFEFFbom`;
+      const meta = { a: 'café', b: '阿达', c: 'voilà' };
+      await pipeline([Buffer.from('x')], client.createUploadStream(key, { meta }));
+      const stored = oss.emulator.headObject(BUCKET, key)!.headers;
+      for (const [name, value] of Object.entries(meta)) {
+        expect(Buffer.from(stored[`x-oss-meta-${name}`]!, 'latin1').toString('utf8')).toBe(value);
+      }
+      expect((await client.headObject(key)).meta).toEqual(meta);
+    });
+  }
 });
