@@ -1,9 +1,15 @@
 import { createRequire } from 'node:module';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { MAX_PART_SIZE, MIN_PART_SIZE } from '../parts/part-size.ts';
+import { Command, CommanderError, Option } from 'commander';
 import type { ConnectionFlags } from './connect.ts';
-import { ExitCode, exitCodeHelp, UsageError } from './exit-codes.ts';
-import { formatBytes, parseDuration, parseSize } from './units.ts';
+import { ExitCode, exitCodeHelp } from './exit-codes.ts';
+import {
+  collectMeta,
+  parseAge,
+  parseConcurrency,
+  parsePartSize,
+  parseResume,
+  parseTagging,
+} from './parse.ts';
 
 export interface PutFlags extends ConnectionFlags {
   partSize?: number;
@@ -60,78 +66,6 @@ export interface Output {
 /** The package version (package.json sits two levels up from lib/cli and from dist/cli). */
 export function packageVersion(): string {
   return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
-}
-
-export function parsePartSize(text: string): number {
-  const bytes = parseSize(text);
-  if (bytes === undefined)
-    throw new InvalidArgumentError('Expected a size such as 8MiB, 8MB or 8388608.');
-  if (bytes < MIN_PART_SIZE || bytes > MAX_PART_SIZE) {
-    throw new InvalidArgumentError(
-      `Must be between ${formatBytes(MIN_PART_SIZE)} and ${formatBytes(MAX_PART_SIZE)}.`,
-    );
-  }
-  return bytes;
-}
-
-export function parseConcurrency(text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || n < 1 || n > 1000) {
-    throw new InvalidArgumentError('Expected an integer from 1 to 1000.');
-  }
-  return n;
-}
-
-function parseAge(text: string): number {
-  const ms = parseDuration(text);
-  if (ms === undefined) throw new InvalidArgumentError('Expected an age such as 7d, 12h or 30m.');
-  return ms;
-}
-
-function collectMeta(text: string, previous: Record<string, string> | undefined) {
-  const eq = text.indexOf('=');
-  if (eq <= 0) throw new InvalidArgumentError('Expected name=value.');
-  return { ...previous, [text.slice(0, eq)]: text.slice(eq + 1) };
-}
-
-/** `k1=v1&k2=v2` (URL-encoded, as ossutil and the x-oss-tagging header write tags). */
-function parseTagging(text: string): Record<string, string> {
-  const tags: Record<string, string> = {};
-  for (const pair of text.split('&')) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new InvalidArgumentError('Expected key=value pairs joined by &.');
-    try {
-      tags[decodeURIComponent(pair.slice(0, eq))] = decodeURIComponent(pair.slice(eq + 1));
-    } catch {
-      throw new InvalidArgumentError(`"${pair}" is not URL-encoded correctly.`);
-    }
-  }
-  return tags;
-}
-
-function parseResume(text: string): string {
-  if (text.trim() === '') throw new InvalidArgumentError('Expected an upload id or "latest".');
-  return text.trim();
-}
-
-/** `oss://bucket/key`. A key ending in "/" (or none) takes the file's name, as `cp` would. */
-export function parseOssUrl(text: string, sourceName?: string): { bucket: string; key: string } {
-  const { bucket, path } = splitOssUrl(text);
-  let key = path;
-  if (key === '' || key.endsWith('/')) {
-    if (!sourceName) {
-      throw new UsageError(`"${text}" names no object key (standard input has no file name)`);
-    }
-    key += sourceName;
-  }
-  return { bucket, key };
-}
-
-/** `oss://bucket[/path]` → bucket and path (possibly empty). */
-export function splitOssUrl(text: string): { bucket: string; path: string } {
-  const match = /^oss:\/\/([^/]+)\/?(.*)$/s.exec(text);
-  if (!match) throw new UsageError(`expected a location like oss://bucket/key, got "${text}"`);
-  return { bucket: match[1] as string, path: match[2] as string };
 }
 
 const CREDENTIALS_HELP = `

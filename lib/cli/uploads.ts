@@ -1,8 +1,8 @@
 import type { OssClient } from '../client.ts';
 import type { UploadsAbortFlags, UploadsListFlags } from './args.ts';
-import { splitOssUrl } from './args.ts';
 import { connect } from './connect.ts';
 import { ExitCode, exitCodeFor, NotFoundError, UsageError } from './exit-codes.ts';
+import { splitOssUrl } from './parse.ts';
 import { type CliIo, Console, reportFailure } from './report.ts';
 import { abortUploads, listUploads, type UploadSummary } from './upload-admin.ts';
 
