@@ -251,7 +251,20 @@ export class OssClient {
         cause: error,
       });
     }
-    return stream.result as UploadResult;
+    // Belt and braces: a stream closed without a result never counts as a success.
+    if (!stream.result) {
+      throw (
+        stream.uploadError ??
+        new OssUploadError({
+          bucket: this.bucket,
+          key: stream.key,
+          uploadId: stream.uploadId,
+          cleanedUp: false,
+          cause: new OssAbortError('The upload stream closed before the object existed'),
+        })
+      );
+    }
+    return stream.result;
   }
 
   /** Uploads in flight and the memory budget they share. */

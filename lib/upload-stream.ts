@@ -442,8 +442,9 @@ export class UploadStream extends Writable {
       return;
     }
     // Node's convention: destroy() without an error closes the stream without 'error'; the
-    // upload is still aborted, and uploadError says what happened to it.
-    const quiet = error === null && !this.#failure;
+    // upload is still aborted, and uploadError says what happened to it. Not after end():
+    // finished() then counts the stream as done, so pipeline() would resolve with no object.
+    const quiet = error === null && !this.#failure && !this.writableEnded;
     this.#cleanUp(error).then((uploadError) => {
       this.#uploadError = uploadError;
       callback(quiet ? null : uploadError);

@@ -245,6 +245,17 @@ describe('writer: writes and ends', () => {
     expect(target.cleanedUpWith).toBeDefined();
   });
 
+  it('destroy() without an error after end() is an error: pipeline() must not resolve without an object', async () => {
+    const target = new FakeTarget();
+    target.hold = true;
+    const stream = fakeStream(target);
+    const done = settled(pipeline(chunks(randomBytes(3 * P), 4096), stream));
+    await vi.waitFor(() => expect(stream.writableEnded).toBe(true));
+    stream.destroy();
+    expect(await done).toBeInstanceOf(OssUploadError);
+    expect(stream.result).toBeUndefined();
+  });
+
   it('a write callback is called exactly once, with the failure, when the upload fails while it is held', async () => {
     const target = new FakeTarget();
     target.hold = true;

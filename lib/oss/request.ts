@@ -100,7 +100,6 @@ export class RequestPath {
     try {
       const result = await withRetry(
         async (attempt) => {
-          spec.onAttempt?.(attempt);
           diagnostics.attemptStarted(attempt);
           let credentials: Credentials | undefined;
           try {
@@ -109,7 +108,10 @@ export class RequestPath {
               timeoutMs: this.#options.timeoutMs,
             });
             repairs.signedWith = credentials;
-            const answer = await send(this.#sign(spec, credentials, ticket.signal));
+            const request = this.#sign(spec, credentials, ticket.signal);
+            // From here the attempt may reach the server (an Initiate may create an upload).
+            spec.onAttempt?.(attempt);
+            const answer = await send(request);
             diagnostics.attemptEnded(answer.status);
             return answer.value;
           } catch (error) {

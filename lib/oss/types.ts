@@ -10,7 +10,7 @@ export interface CallOptions {
   retry?: Partial<RetryOptions> | undefined;
   /** Extra request headers (lower- or mixed-case names). */
   headers?: Record<string, string> | undefined;
-  /** Called with the 1-based number of each attempt as it starts. */
+  /** Called with the 1-based number of each attempt as it is sent (signed, about to go out). */
   onAttempt?: ((attemptNumber: number) => void) | undefined;
 }
 
