@@ -20,7 +20,7 @@ export type {
   OssClientOptions,
   SignatureVersion,
 } from './oss/client-options.ts';
-export type { RetryOptions } from './oss/retry.ts';
+export type { RetryOptions, RetryOptionsInput } from './validate.ts';
 export type { Credentials } from './oss/signing/types.ts';
 export type {
   CallOptions,
