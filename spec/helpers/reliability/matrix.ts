@@ -905,6 +905,8 @@ async function checkCleanFailure(
   const reportedKept = error instanceof OssUploadError && !error.cleanedUp;
   if (objectLeft && !(fault.objectMayRemain && reportedKept)) {
     problem('an object was left at the key after the failure');
+  } else if (objectLeft) {
+    detail.push('the committed object was kept and reported (cleanedUp: false)');
   }
   if (uploads.length > 0 && !fault.leavePartsOnError) {
     problem(`${uploads.length} upload(s) left without leavePartsOnError`);
