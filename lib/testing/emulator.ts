@@ -98,11 +98,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let reissuing = Promise.resolve();
   const bucketCreated = (name: string): Promise<void> => {
     if (!httpsServer) return Promise.resolve();
-    reissuing = reissuing.then(async () => {
+    const issued = reissuing.then(async () => {
       if (!world.buckets.has(name)) return;
       httpsServer!.setSecureContext(await issueCertificate());
     });
-    return reissuing;
+    // One failed issue must not block the next ones; its caller still sees the failure.
+    reissuing = issued.catch(() => undefined);
+    return issued;
   };
 
   const clock = { offsetMs: 0 };
