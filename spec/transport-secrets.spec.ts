@@ -97,3 +97,65 @@ describe('secrets echoed by the server in an error answer', () => {
     expect(findSecrets([error], SECRETS)).toEqual([]);
   });
 });
+
+describe('every failure of every operation', () => {
+  const failures: [string, Parameters<ScriptedServer['answer']>[0]][] = [
+    ['a connection reset before the answer', (_req, res) => res.destroy()],
+    ['no answer within timeoutMs', () => undefined],
+    [
+      'a 500 echoing the request',
+      (req, res) =>
+        xml(
+          res,
+          500,
+          `<Error><Code>InternalError</Code><Message>${req.headers['x-oss-security-token']} ${req.headers.authorization}</Message></Error>`,
+        ),
+    ],
+    ['an HTML page with status 200', (_req, res) => xml(res, 200, `<html>${token}</html>`)],
+    [
+      'a body cut short',
+      (_req, res) => {
+        res.writeHead(200, { 'content-length': 5000, etag: '"X"' });
+        res.write('<Init', () => res.destroy());
+      },
+    ],
+  ];
+
+  it.each(failures)('%s: the error of each operation carries no secret', async (_what, script) => {
+    server.answer(script);
+    const t = new OssTransport({
+      endpoint: server.endpoint,
+      bucket: 'test-bucket',
+      region: 'cn-hangzhou',
+      credentials: { accessKeyId: 'STS.id', accessKeySecret: secret, securityToken: token },
+      retry: { maxAttempts: 1 },
+      timeoutMs: 300,
+    });
+    const calls: Promise<unknown>[] = [
+      t.initiateMultipartUpload('k'),
+      t.uploadPart('k', 'u', 1, Buffer.from('x')),
+      t.completeMultipartUpload('k', 'u', [{ partNumber: 1, etag: '"E"' }]),
+      t.abortMultipartUpload('k', 'u'),
+      t.listParts('k', 'u'),
+      t.listMultipartUploads({}),
+      t.putObject('k', Buffer.from('x')),
+      t.headObject('k'),
+      t.getObjectBuffer('k'),
+      t.deleteObject('k'),
+    ];
+    const errors = await Promise.all(
+      calls.map((c) =>
+        c.then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      ),
+    );
+    for (const error of errors.filter((e) => e !== undefined)) {
+      expect(error).toBeInstanceOf(OssStreamError);
+    }
+    expect(errors.filter((e) => e !== undefined).length).toBeGreaterThan(5);
+    expect(findSecrets(errors, SECRETS)).toEqual([]);
+    t.destroy();
+  });
+});
