@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CLI, cliEnv as cliEnvFor, collect, NODE, runCli as run, startCli } from './helpers/cli.ts';
 import {
   BUCKET,
   md5,
@@ -12,9 +12,6 @@ import {
   patternBytes,
   startOss,
 } from './helpers/oss.ts';
-
-const NODE = 'node_modules/.bin/node';
-const CLI = 'lib/cli/index.ts';
 
 let oss: OssFixture;
 let dir: string;
@@ -31,64 +28,17 @@ afterAll(async () => {
 
 afterEach(() => oss.emulator.faults.clear());
 
-/** Only what the CLI needs: nothing from the developer's own OSS setup leaks in. */
-function cliEnv(overrides: Record<string, string | undefined> = {}): Record<string, string> {
-  const env: Record<string, string | undefined> = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    OSS_ENDPOINT: oss.emulator.endpoint,
-    OSS_REGION: oss.emulator.region,
-    OSS_ACCESS_KEY_ID: oss.emulator.credentials.accessKeyId,
-    OSS_ACCESS_KEY_SECRET: oss.emulator.credentials.accessKeySecret,
-    ...overrides,
-  };
-  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<
-    string,
-    string
-  >;
-}
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function collect(child: ChildProcess): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += d));
-  child.stderr?.on('data', (d: Buffer) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
-function startCli(args: string[], env = cliEnv()): ChildProcess {
-  return spawn(NODE, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-}
+const cliEnv = (overrides: Record<string, string | undefined> = {}) =>
+  cliEnvFor(oss.emulator, overrides);
 
 function runCli(args: string[], options: { env?: Record<string, string>; stdin?: Buffer } = {}) {
-  const child = startCli(args, options.env);
-  const done = collect(child);
-  child.stdin?.end(options.stdin);
-  return done;
+  return run(args, options.env ?? cliEnv(), options.stdin);
 }
 
 async function tempFile(name: string, data: Buffer): Promise<string> {
   const path = join(dir, name);
   await writeFile(path, data);
   return path;
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
 }
 
 describe('oss-multipart-stream put', () => {
@@ -364,22 +314,30 @@ describe('oss-multipart-stream put', () => {
     });
     oss.emulator.stats.reset();
     const file = await tempFile('sigint.bin', patternBytes(2 * 1024 * 1024, 16));
-    const child = startCli([
-      'put',
-      file,
-      'oss://test-bucket/cli/sigint.bin',
-      '--part-size',
-      '256KiB',
-      '--concurrency',
-      '3',
-    ]);
-    const done = collect(child);
-    await until(() => oss.emulator.stats.requests.UploadPart >= 3, 'parts in flight');
+    const cli = startCli(
+      [
+        'put',
+        file,
+        'oss://test-bucket/cli/sigint.bin',
+        '--part-size',
+        '256KiB',
+        '--concurrency',
+        '3',
+      ],
+      cliEnv(),
+    );
+    await vi.waitFor(
+      () => expect(oss.emulator.stats.requests.UploadPart).toBeGreaterThanOrEqual(3),
+      {
+        timeout: 10_000,
+        interval: 10,
+      },
+    );
     const uploads = oss.emulator.listUploads(BUCKET);
     expect(uploads).toHaveLength(1);
     const sentAt = Date.now();
-    child.kill('SIGINT');
-    const run = await done;
+    cli.child.kill('SIGINT');
+    const run = await cli.done;
     expect(run.code).toBe(130);
     expect(Date.now() - sentAt).toBeLessThan(10_000); // stalled parts were cancelled, not awaited
     expect(run.stderr).toContain('Interrupted: aborting the upload on the server');
@@ -401,7 +359,7 @@ describe('oss-multipart-stream put', () => {
       env: { ...cliEnv(), COLUMNS: '120', LINES: '40', TERM: 'xterm' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    const run = await collect(child);
+    const run = await collect(child).done;
     child.stdin?.end();
     expect(run.code).toBe(0);
     const screen = run.stdout;

@@ -42,8 +42,12 @@ export interface RunningCli {
   done: Promise<Run>;
 }
 
-export function startCli(args: string[], env: Record<string, string>): RunningCli {
-  const child = spawn(NODE, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+/** Collects a child's output (stdout also as bytes) until it closes. */
+export function collect(child: ChildProcess): {
+  stdout(): string;
+  stderr(): string;
+  done: Promise<Run>;
+} {
   const out: Buffer[] = [];
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => out.push(d));
@@ -55,12 +59,12 @@ export function startCli(args: string[], env: Record<string, string>): RunningCl
       resolve({ code, signal, stdout: stdoutBytes.toString(), stderr, stdoutBytes });
     });
   });
-  return {
-    child,
-    stdout: () => Buffer.concat(out).toString(),
-    stderr: () => stderr,
-    done,
-  };
+  return { stdout: () => Buffer.concat(out).toString(), stderr: () => stderr, done };
+}
+
+export function startCli(args: string[], env: Record<string, string>): RunningCli {
+  const child = spawn(NODE, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  return { child, ...collect(child) };
 }
 
 export function runCli(
