@@ -68,7 +68,8 @@ export async function startOss(
     client,
     clientWith,
     async close() {
-      for (const c of clients) c.close();
+      // destroy(): whatever a test left in flight is aborted; sockets and hash workers are released.
+      await Promise.all(clients.map((c) => c.destroy()));
       await emulator.close();
     },
   };
