@@ -248,6 +248,28 @@ describe('messages name the flags', () => {
     expect(run.stderr).not.toContain('Invalid option');
   });
 
+  it('a header value the library refuses is reported under its flag', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--cache-control', 'a\u0001b'], /^oss-multipart-stream: --cache-control: .*U\+0001/],
+      [
+        ['--content-disposition', 'x\u0002'],
+        /^oss-multipart-stream: --content-disposition: .*U\+0002/,
+      ],
+      [['--meta', 'owner=\u0003'], /^oss-multipart-stream: --meta "owner": .*U\+0003/],
+    ];
+    for (const [flags, message] of cases) {
+      const run = await runCli(['put', '-', `oss://${BUCKET}/k`, ...flags], env(), 'x');
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(message);
+      expect(run.stderr).not.toContain('Invalid option');
+    }
+    const bucket = await runCli(['put', '-', 'oss://Bad_Bucket/k'], env(), 'x');
+    expect(bucket.code).toBe(2);
+    expect(bucket.stderr).toMatch(
+      /^oss-multipart-stream: the bucket in oss:\/\/bucket\/…: "Bad_Bucket" /,
+    );
+  });
+
   it('a bad --tagging is refused with the flag name', async () => {
     const run = await runCli(['put', '-', `oss://${BUCKET}/k`, '--tagging', 'novalue'], env(), 'x');
     expect(run.code).toBe(2);

@@ -268,7 +268,7 @@ describe('oss-multipart-stream put', () => {
       [
         'a metadata name OSS refuses',
         ['put', '-', 'oss://test-bucket/k', '--meta', 'a b=c'],
-        /--meta "a b" /,
+        /--meta "a b": /,
       ],
       ['an invalid bucket name', ['put', '-', 'oss://Bad_Bucket/k'], /bucket/i],
       ['an invalid key', ['put', '-', 'oss://test-bucket//leading-slash'], /Invalid object key/],

@@ -57,7 +57,9 @@ export function cliMessage(error: unknown): string {
         ? error.message.slice(prefix.length)
         : error.message;
       const root = error.option.split('.')[0] as string;
-      return `${flag} ${detail}${ALSO[root] ?? ''}`;
+      // "--region is required …" reads as a sentence; "--acl: expected one of …" needs the colon.
+      const joint = flag.startsWith('--') && /^(is|are|must|needs?|requires?)\b/.test(detail);
+      return `${flag}${joint ? ' ' : ': '}${detail}${ALSO[root] ?? ''}`;
     }
   }
   return (error as Error)?.message ?? String(error);
