@@ -196,10 +196,26 @@ describe('cleanedUp tells the truth', () => {
         this.push(Buffer.alloc(16_384, 7));
       },
     });
+    // A slow Abort: a rejection that does not wait for the clean-up arrives before it is done.
+    oss.emulator.faults.add({ operation: 'AbortMultipartUpload', kind: 'stall', ms: 500 });
     const key = 'source-error';
     const error = await rejection(oss.client.upload(key, source, { partSize: PART }));
     expect(error.cause).toMatchObject({ message: 'disk on fire' });
     // No polling: the clean-up has finished when upload() rejects.
+    nothingLeft(key);
+  });
+});
+
+describe('client.upload() with a failing iterable source', () => {
+  it('rejects with the OssUploadError, after the clean-up, when an async generator throws', async () => {
+    oss.emulator.faults.add({ operation: 'AbortMultipartUpload', kind: 'stall', ms: 500 });
+    const key = 'generator-error';
+    async function* source() {
+      for (let i = 0; i < 24; i++) yield Buffer.alloc(16_384, i);
+      throw new Error('generator broke');
+    }
+    const error = await rejection(oss.client.upload(key, source(), { partSize: PART }));
+    expect(error.cause).toMatchObject({ message: 'generator broke' });
     nothingLeft(key);
   });
 });
@@ -330,7 +346,7 @@ describe('the process exits by itself', () => {
   const node = fileURLToPath(new URL('../node_modules/.bin/node', import.meta.url));
   const script = fileURLToPath(new URL('./fixtures/failing-tail.ts', import.meta.url));
 
-  it('after a part fails while the tail waits for a slot (worker hashing)', {
+  it('after an abort while the tail waits in _final for a slot (worker hashing)', {
     timeout: 60_000,
   }, async () => {
     const started = Date.now();
