@@ -71,6 +71,33 @@ describe('close()', () => {
     expect(Buffer.concat(chunks)).toEqual(Buffer.alloc(1024, 1));
   });
 
+  it('lets a call in flight finish its retries and the HEAD that confirms a lost answer', async () => {
+    const t = new OssTransport({
+      endpoint: oss.emulator.endpoint,
+      bucket: BUCKET,
+      region: oss.emulator.region,
+      credentials: oss.emulator.credentials,
+      retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
+    });
+    const { uploadId } = await t.initiateMultipartUpload('lost-complete');
+    const part = await t.uploadPart('lost-complete', uploadId, 1, Buffer.from('only part'));
+    // The server completes the upload but the answer never arrives; the retry then finds
+    // the upload gone and the object is confirmed by HEAD — all after close() was called.
+    oss.emulator.faults.add({ operation: 'CompleteMultipartUpload', kind: 'drop-response' });
+    const completing = t.completeMultipartUpload(
+      'lost-complete',
+      uploadId,
+      [{ partNumber: 1, etag: part.etag }],
+      { expect: { partCount: 1 } },
+    );
+    const closing = t.close();
+    const result = await completing;
+    await closing;
+    expect(result.recoveredByHead).toBe(true);
+    expect(oss.emulator.stats.requests.CompleteMultipartUpload).toBe(2);
+    expect(oss.emulator.stats.requests.HeadObject).toBeGreaterThanOrEqual(1);
+  });
+
   it('resolves at once with nothing in flight, and twice', async () => {
     const t = transport();
     await t.close();
