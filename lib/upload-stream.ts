@@ -4,10 +4,11 @@ import { OssAbortError, OssStreamError, type OssUploadError, OssWriteError } fro
 import { CapacityGate } from './parts/capacity-gate.ts';
 import type { BudgetAccount } from './parts/memory-budget.ts';
 import { PartReservations } from './parts/part-reservations.ts';
+import { ProgressMeter } from './parts/progress-meter.ts';
 import { PartBuffer, SegmentPool } from './parts/part-buffer.ts';
 import { MAX_PARTS, partSizeFor, partSizeForLength } from './parts/part-size.ts';
 import { checkedChunk } from './upload-body.ts';
-import type { PartEvent, ProgressEvent, UploadStreamEvents } from './upload-events.ts';
+import type { PartEvent, UploadStreamEvents } from './upload-events.ts';
 import type { UploadResult, UploadTarget } from './upload-target.ts';
 
 export type { UploadResult } from './upload-target.ts';
@@ -53,14 +54,13 @@ export class UploadStream extends Writable {
   /** Set once the object exists (before 'finish'). */
   result: UploadResult | undefined;
 
-  readonly #target: UploadTarget & { readonly uploadId: string | null };
+  readonly #target: UploadTarget;
   readonly #settings: WriterSettings;
   readonly #gate: CapacityGate;
   readonly #reservations: PartReservations;
   readonly #segments = new SegmentPool();
   readonly #tasks = new Set<Promise<void>>();
-  /** Bytes of each part on the wire now (the most any attempt reached). */
-  readonly #sent = new Map<number, number>();
+  readonly #progress: ProgressMeter;
 
   #partSize: number;
   #forceMultipart = false;
@@ -70,17 +70,12 @@ export class UploadStream extends Writable {
   /** Bytes of dispatched parts whose buffers are still held. */
   #dispatchedBytes = 0;
   #maxHeldBytes = 0;
-  #bytesWritten = 0;
-  #bytesAcknowledged = 0;
   #failure: { error: unknown; partNumber: number | undefined } | undefined;
   #completed = false;
   #uploadError: OssUploadError | undefined;
   #removeSignalListener: (() => void) | undefined;
 
-  constructor(
-    target: UploadTarget & { readonly uploadId: string | null },
-    settings: WriterSettings,
-  ) {
+  constructor(target: UploadTarget, settings: WriterSettings) {
     super({ decodeStrings: true });
     this.#target = target;
     this.#settings = settings;
@@ -89,6 +84,7 @@ export class UploadStream extends Writable {
     this.#partSize = settings.partSize;
     this.#gate = new CapacityGate(settings.concurrency);
     this.#reservations = new PartReservations(settings.budget, this.#segments);
+    this.#progress = new ProgressMeter(settings.contentLength);
     const { signal } = settings;
     if (signal) {
       const onAbort = () =>
@@ -205,7 +201,7 @@ export class UploadStream extends Writable {
     callback: (error?: Error | null) => void,
   ): void {
     const limit = this.#settings.contentLength;
-    if (limit !== undefined && this.#bytesWritten + chunk.length > limit) {
+    if (limit !== undefined && this.#progress.written + chunk.length > limit) {
       callback(new OssWriteError(`the source delivered more than contentLength (${limit}) bytes`));
       return;
     }
@@ -239,7 +235,7 @@ export class UploadStream extends Writable {
         }
         const taken = part.append(chunk, write.offset);
         write.offset += taken;
-        this.#bytesWritten += taken;
+        this.#progress.wrote(taken);
       }
     } catch (error) {
       write.callback(error as Error);
@@ -293,25 +289,11 @@ export class UploadStream extends Writable {
   }
 
   #emitProgress(): void {
-    if (this.listenerCount('progress') === 0) return;
-    let onWire = 0;
-    for (const sent of this.#sent.values()) onWire += sent;
-    const event: ProgressEvent = {
-      bytesWritten: this.#bytesWritten,
-      bytesUploaded: this.#bytesAcknowledged + onWire,
-    };
-    if (this.#settings.contentLength !== undefined) event.total = this.#settings.contentLength;
-    this.emit('progress', event);
+    if (this.listenerCount('progress') > 0) this.emit('progress', this.#progress.snapshot());
   }
 
-  /** Bytes of a part on the wire; a retried attempt starting from 0 does not move progress back. */
   #onSent(partNumber: number, sent: number, size: number): void {
-    if (this.#failure) return;
-    const before = this.#sent.get(partNumber) ?? 0;
-    const now = Math.min(sent, size);
-    if (now <= before) return;
-    this.#sent.set(partNumber, now);
-    this.#emitProgress();
+    if (!this.#failure && this.#progress.sent(partNumber, sent, size)) this.#emitProgress();
   }
 
   /** Send a full part; its slot is already taken. */
@@ -348,8 +330,7 @@ export class UploadStream extends Writable {
         (sent) => this.#onSent(partNumber, sent, size),
       );
       if (this.#failure) return;
-      this.#sent.delete(partNumber);
-      this.#bytesAcknowledged += size;
+      this.#progress.acknowledged(partNumber, size);
       const event: PartEvent = {
         partNumber,
         size,
@@ -382,9 +363,9 @@ export class UploadStream extends Writable {
 
   async #finish(): Promise<void> {
     const { contentLength } = this.#settings;
-    if (contentLength !== undefined && this.#bytesWritten !== contentLength) {
+    if (contentLength !== undefined && this.#progress.written !== contentLength) {
       throw new OssWriteError(
-        `the source ended after ${this.#bytesWritten} of contentLength ${contentLength} bytes`,
+        `the source ended after ${this.#progress.written} of contentLength ${contentLength} bytes`,
       );
     }
     if (!this.#forceMultipart && this.#nextPartNumber <= 2) {
@@ -404,8 +385,7 @@ export class UploadStream extends Writable {
       this.result = await this.#target.complete();
     }
     this.#completed = true;
-    this.#bytesAcknowledged = this.result.size;
-    this.#sent.clear();
+    this.#progress.completed(this.result.size);
     this.#emitProgress();
   }
 

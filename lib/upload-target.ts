@@ -45,6 +45,8 @@ export type SentReporter = (bytesSent: number) => void;
  * an upload id, a retry option or a header; those are bound into the target when it is created.
  */
 export interface UploadTarget {
+  /** The multipart upload's id once it exists (shown to the user, never used by the writer). */
+  readonly uploadId: string | null;
   /**
    * Runs before the first byte is cut into parts. A resumed upload answers with the part size its
    * stored parts impose (so the source is cut at the same boundaries) and always completes as
