@@ -292,26 +292,28 @@ export class OssClient {
 
   /**
    * Abort every upload in flight (each aborted on the server, within a bounded time), then
-   * release sockets and hash workers. Without `error` the streams close without an 'error'
-   * event (their `uploadError` says they were aborted). Idempotent.
+   * release sockets and hash workers. Without `error`, streams not yet ended close without an
+   * 'error' event (their `uploadError` says they were aborted). Idempotent.
    */
   destroy(error?: Error): Promise<void> {
     if (this.#state === 'destroyed') return this.#shutdown as Promise<void>;
-    const waitForClose = this.#shutdown;
+    const closing = this.#shutdown;
     this.#state = 'destroyed';
-    const reason = error ?? new OssAbortError('The OSS client was destroyed');
     this.#shutdown = this.#release(async () => {
       const streams = [...this.#streams];
       for (const stream of streams) stream.destroy(error);
       await Promise.all(streams.map(closed));
-      await waitForClose;
-    }, reason);
+      await closing;
+    }, 'abort');
     return this.#shutdown;
   }
 
-  async #release(drain: () => Promise<unknown>, reason?: Error): Promise<void> {
+  async #release(
+    drain: () => Promise<unknown>,
+    requests: 'wait' | 'abort' = 'wait',
+  ): Promise<void> {
     await drain();
-    if (reason) this.#transport.destroy();
+    if (requests === 'abort') this.#transport.destroy();
     else await this.#transport.close();
     await this.#hashPool?.close();
   }
