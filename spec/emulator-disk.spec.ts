@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Emulator, startEmulator } from '../lib/testing/index.ts';
 import {
   completeUpload,
@@ -165,11 +165,12 @@ describe('disk mode', () => {
     emu = await startEmulator({ dir });
     await ossRequest(emu, { method: 'PUT', key: 'o', body: 'one' });
     await ossRequest(emu, { method: 'PUT', key: 'o', body: 'two' });
-    const waitFor = async (n: number) => {
-      for (let i = 0; i < 100 && (await blobFiles()).length !== n; i++)
-        await new Promise((r) => setTimeout(r, 5));
-      expect(await blobFiles()).toHaveLength(n);
-    };
+    // Blob files are removed asynchronously after the answer.
+    const waitFor = (n: number) =>
+      vi.waitFor(async () => expect(await blobFiles()).toHaveLength(n), {
+        timeout: 2_000,
+        interval: 5,
+      });
     await waitFor(1);
     await ossRequest(emu, { method: 'DELETE', key: 'o' });
     await waitFor(0);
