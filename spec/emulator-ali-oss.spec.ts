@@ -196,14 +196,14 @@ describe.each(modes)('ali-oss ($name)', (mode) => {
     const oss = client({ headerEncoding: 'latin1' });
     const meta = { a: 'café', b: '阿达' };
     const data = randomBytes(64);
-    await oss.put(`${prefix}meta-utf8.bin`, data, { meta });
-    const stored = emulator.headObject(BUCKET, `${prefix}meta-utf8.bin`)!.headers;
+    await oss.put(`${prefix}méta-阿达.bin`, data, { meta });
+    const stored = emulator.headObject(BUCKET, `${prefix}méta-阿达.bin`)!.headers;
     expect(Buffer.from(stored['x-oss-meta-a']!, 'latin1').toString('utf8')).toBe(meta.a);
     expect(Buffer.from(stored['x-oss-meta-b']!, 'latin1').toString('utf8')).toBe(meta.b);
-    const head = await oss.head(`${prefix}meta-utf8.bin`);
+    const head = await oss.head(`${prefix}méta-阿达.bin`);
     expect(Buffer.from(head.meta['a']!, 'latin1').toString('utf8')).toBe(meta.a);
     expect(Buffer.from(head.meta['b']!, 'latin1').toString('utf8')).toBe(meta.b);
-    const got = await oss.get(`${prefix}meta-utf8.bin`);
+    const got = await oss.get(`${prefix}méta-阿达.bin`);
     expect(Buffer.compare(got.content, data)).toBe(0);
   });
 
