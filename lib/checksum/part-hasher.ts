@@ -62,7 +62,7 @@ interface PoolWorker {
 export interface WorkerHashPoolOptions {
   /** Number of worker threads (started on first use). Default: available cores, at most 4. */
   size?: number | undefined;
-  /** The worker's code. Default: the worker built into this package (hash-worker-source.ts). */
+  /** The worker's code. Default: the hash worker of this package. */
   code?: HashWorkerCode | undefined;
 }
 
