@@ -209,8 +209,8 @@ describe('the pool and the process lifetime', () => {
   }
 
   const setup = `
-    import { defaultHashPool } from ${JSON.stringify(hasherFile.href)};
-    const hashing = defaultHashPool().begin();
+    import { WorkerHashPool } from ${JSON.stringify(hasherFile.href)};
+    const hashing = new WorkerHashPool().begin();
     hashing.update(Buffer.from(new ArrayBuffer(1024 * 1024)).fill(1));
   `;
   const printDigest = `hashing.finish().then((d) => console.log('md5', d.md5.toString('hex')));`;

@@ -178,11 +178,3 @@ export class WorkerHashPool implements HashEngine {
     await Promise.all(live.map((entry) => entry.worker.terminate()));
   }
 }
-
-let sharedPool: WorkerHashPool | undefined;
-
-/** The process-wide pool that upload streams share by default. */
-export function defaultHashPool(): WorkerHashPool {
-  sharedPool ??= new WorkerHashPool();
-  return sharedPool;
-}
