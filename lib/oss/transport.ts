@@ -13,6 +13,17 @@ import {
   requiredEtag,
 } from './answers.ts';
 import {
+  checkBody,
+  checkCallOptions,
+  checkCompletedParts,
+  checkListOptions,
+  checkOptionalString,
+  checkPartNumber,
+  checkRange,
+  checkUploadId,
+  checkUploadOptions,
+} from './call-options.ts';
+import {
   type OssClientOptions,
   type ResolvedClientOptions,
   resolveClientOptions,
@@ -56,6 +67,7 @@ export interface ListOptions extends CallOptions {
 function callSpec(
   options: CallOptions,
 ): Omit<RequestSpec, 'operation' | 'method'> & { headers: Record<string, string> } {
+  checkCallOptions(options);
   return {
     signal: options.signal,
     retry: options.retry,
@@ -131,6 +143,8 @@ export class OssTransport {
     partNumber: number | undefined,
   ): Promise<HttpResponse> {
     const call = callSpec(options);
+    checkUploadOptions(options);
+    checkBody(body);
     const headers = { ...call.headers };
     if (options.contentMd5) headers['content-md5'] = options.contentMd5;
     return this.#requests.send(
@@ -161,7 +175,10 @@ export class OssTransport {
       {
         operation: 'UploadPart',
         key: validateObjectKey(key),
-        query: { partNumber: String(partNumber), uploadId },
+        query: {
+          partNumber: String(checkPartNumber(partNumber)),
+          uploadId: checkUploadId(uploadId),
+        },
       },
       body,
       options,
@@ -199,9 +216,10 @@ export class OssTransport {
     options: CompleteOptions = {},
   ): Promise<CompleteResult> {
     const validKey = validateObjectKey(key);
+    checkUploadId(uploadId);
     const xml = buildXml({
       CompleteMultipartUpload: {
-        Part: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })),
+        Part: checkCompletedParts(parts).map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })),
       },
     });
     const call = callSpec(options);
@@ -256,14 +274,15 @@ export class OssTransport {
     uploadId: string,
     options: CallOptions = {},
   ): Promise<void> {
+    const spec: RequestSpec = {
+      ...callSpec(options),
+      operation: 'AbortMultipartUpload',
+      method: 'DELETE',
+      key: validateObjectKey(key),
+      query: { uploadId: checkUploadId(uploadId) },
+    };
     try {
-      await this.#requests.send({
-        ...callSpec(options),
-        operation: 'AbortMultipartUpload',
-        method: 'DELETE',
-        key: validateObjectKey(key),
-        query: { uploadId },
-      });
+      await this.#requests.send(spec);
     } catch (error) {
       if (!isNoSuchUpload(error)) throw error;
     }
@@ -272,12 +291,15 @@ export class OssTransport {
   /** Every part of an upload, following all pages (bounded, see listing.ts). */
   async listParts(key: string, uploadId: string, options: ListOptions = {}): Promise<ListedPart[]> {
     const validKey = validateObjectKey(key);
+    checkUploadId(uploadId);
+    checkCallOptions(options);
+    const { pageSize, maxPages } = checkListOptions(options);
     return await collectPages<ListedPart, string>(
       'ListParts',
       '0',
       async (marker) => {
         const query: Record<string, string> = { uploadId, 'part-number-marker': marker };
-        if (options.pageSize !== undefined) query['max-parts'] = String(options.pageSize);
+        if (pageSize !== undefined) query['max-parts'] = String(pageSize);
         const page = await this.#requests.send(
           { ...callSpec(options), operation: 'ListParts', method: 'GET', key: validKey, query },
           parsePartsPage,
@@ -285,7 +307,7 @@ export class OssTransport {
         return { items: page.items, truncated: page.truncated, next: page.nextMarker };
       },
       {
-        maxPages: options.maxPages ?? DEFAULT_MAX_PAGES,
+        maxPages: maxPages ?? DEFAULT_MAX_PAGES,
         same: (a, b) => a === b,
         valid: validPartMarker,
       },
@@ -297,13 +319,16 @@ export class OssTransport {
     options: ListOptions & { prefix?: string | undefined } = {},
   ): Promise<ListedUpload[]> {
     type Marker = { key: string; uploadId: string };
+    checkCallOptions(options);
+    const { pageSize, maxPages } = checkListOptions(options);
+    const prefix = checkOptionalString(options.prefix, 'prefix');
     return await collectPages<ListedUpload, Marker>(
       'ListMultipartUploads',
       { key: '', uploadId: '' },
       async (marker) => {
         const query: Record<string, string> = { uploads: '', 'encoding-type': 'url' };
-        if (options.prefix) query.prefix = options.prefix;
-        if (options.pageSize !== undefined) query['max-uploads'] = String(options.pageSize);
+        if (prefix) query.prefix = prefix;
+        if (pageSize !== undefined) query['max-uploads'] = String(pageSize);
         if (marker.key) query['key-marker'] = marker.key;
         if (marker.uploadId) query['upload-id-marker'] = marker.uploadId;
         const page = await this.#requests.send(
@@ -317,7 +342,7 @@ export class OssTransport {
         return { items: page.items, truncated: page.truncated, next };
       },
       {
-        maxPages: options.maxPages ?? DEFAULT_MAX_PAGES,
+        maxPages: maxPages ?? DEFAULT_MAX_PAGES,
         same: (a, b) => a.key === b.key && a.uploadId === b.uploadId,
       },
     );
@@ -357,8 +382,9 @@ export class OssTransport {
     options: CallOptions & { range?: string | undefined } = {},
   ): Promise<GetObjectResult> {
     const call = callSpec(options);
+    const range = checkRange(options.range);
     const headers = { ...call.headers };
-    if (options.range) headers.range = options.range;
+    if (range) headers.range = range;
     const opened = await this.#requests.open({
       ...call,
       headers,
