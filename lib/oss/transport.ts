@@ -42,6 +42,7 @@ import type {
   GetObjectResult,
   ListedPart,
   ListedUpload,
+  ListOptions,
   ObjectHead,
   PartResult,
   PutObjectResult,
@@ -53,14 +54,6 @@ import { buildXml } from './xml.ts';
 /** Is this the answer OSS gives for an unknown, aborted or completed upload id? */
 export function isNoSuchUpload(error: unknown): boolean {
   return error instanceof OssResponseError && error.ossCode === 'NoSuchUpload';
-}
-
-/** Options of the listing operations. */
-export interface ListOptions extends CallOptions {
-  /** Entries per page asked of the server (max-parts / max-uploads). */
-  pageSize?: number | undefined;
-  /** Pages followed at most before failing; default 10000. */
-  maxPages?: number | undefined;
 }
 
 /** What every operation takes from its options; the caller's headers are checked here. */

@@ -88,3 +88,11 @@ export interface GetObjectResult extends ObjectHead {
   status: number;
   body: Readable;
 }
+
+/** Options of the listing operations. */
+export interface ListOptions extends CallOptions {
+  /** Entries per page asked of the server (max-parts / max-uploads). */
+  pageSize?: number | undefined;
+  /** Pages followed at most before failing; default 10000. */
+  maxPages?: number | undefined;
+}
