@@ -322,13 +322,14 @@ export class UploadStream extends Writable {
   }
 
   async #sendPart(part: PartBuffer): Promise<void> {
-    const sealed = await part.seal();
     const { partNumber, size } = part;
+    // Handed over while still hashing, so the target can initiate the upload meanwhile.
+    const sealing = part.seal().then((sealed) => ({ partNumber, size, ...sealed }));
     try {
-      const outcome = await this.#target.putPart(
-        { partNumber, size, body: sealed.body, md5: sealed.md5, crc64: sealed.crc64 },
-        (sent) => this.#onSent(partNumber, sent, size),
+      const outcome = await this.#target.putPart(sealing, (sent) =>
+        this.#onSent(partNumber, sent, size),
       );
+      const sealed = await sealing;
       if (this.#failure) return;
       this.#progress.acknowledged(partNumber, size);
       const event: PartEvent = {
@@ -344,7 +345,8 @@ export class UploadStream extends Writable {
       this.#emitProgress();
     } finally {
       // The request is over (answered or failed): its body buffers can take new bytes.
-      this.#segments.release(sealed.body);
+      const sealed = await sealing.catch(() => undefined);
+      if (sealed) this.#segments.release(sealed.body);
     }
   }
 

@@ -53,7 +53,9 @@ export interface UploadTarget {
    * a multipart upload.
    */
   prepare(): Promise<{ partSize: number | undefined; multipart: boolean }>;
-  putPart(part: SealedPartData, onSent: SentReporter): Promise<PartOutcome>;
+  /** Store a part. It is handed over while still being hashed: the target may initiate the
+   * upload meanwhile, and must not send before the part is sealed. */
+  putPart(part: Promise<SealedPartData>, onSent: SentReporter): Promise<PartOutcome>;
   /** Every part was acknowledged: assemble the object. */
   complete(): Promise<UploadResult>;
   /** The whole stream fit in one part: store it with one request. */

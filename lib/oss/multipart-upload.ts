@@ -216,12 +216,13 @@ export class MultipartUpload implements UploadTarget {
     return cleared;
   }
 
-  putPart(part: SealedPartData, onSent: SentReporter): Promise<PartOutcome> {
+  putPart(part: Promise<SealedPartData>, onSent: SentReporter): Promise<PartOutcome> {
     return this.#track(this.#putPart(part, onSent));
   }
 
-  async #putPart(part: SealedPartData, onSent: SentReporter): Promise<PartOutcome> {
-    const uploadId = await this.#ensureInitiated();
+  async #putPart(sealing: Promise<SealedPartData>, onSent: SentReporter): Promise<PartOutcome> {
+    // Initiate while the first part is still hashing: the two overlap instead of adding up.
+    const [uploadId, part] = await Promise.all([this.#ensureInitiated(), sealing]);
     const { partNumber, size } = part;
     if (partNumber > MAX_PARTS) {
       throw new OssStreamError(

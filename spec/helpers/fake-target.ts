@@ -45,11 +45,10 @@ export class FakeTarget implements UploadTarget {
     return this.prepared;
   }
 
-  putPart(part: SealedPartData, onSent: SentReporter): Promise<PartOutcome> {
+  async putPart(sealing: Promise<SealedPartData>, onSent: SentReporter): Promise<PartOutcome> {
     this.uploadId ??= 'fake-upload';
-    if (this.failPart === part.partNumber) {
-      return Promise.reject(new Error(`part ${part.partNumber} refused`));
-    }
+    const part = await sealing;
+    if (this.failPart === part.partNumber) throw new Error(`part ${part.partNumber} refused`);
     return new Promise((resolve, reject) => {
       const entry = { part, onSent, resolve, reject };
       if (this.hold) this.held.push(entry);
