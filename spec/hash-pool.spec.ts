@@ -175,6 +175,20 @@ describe('worker hash pool', () => {
   });
 });
 
+describe('closing the pool', () => {
+  it('stops its workers; a later part starts new ones', async () => {
+    const hashPool = pool({ size: 2 });
+    await Promise.all([hashPart(hashPool, segments([1000])), hashPart(hashPool, segments([1000]))]);
+    expect(hashPool.liveWorkers).toBe(2);
+    await hashPool.close();
+    expect(hashPool.liveWorkers).toBe(0);
+    const parts = segments([2048]);
+    const expected = Buffer.concat(parts);
+    expectDigestOf(await hashPart(hashPool, parts), expected);
+    expect(hashPool.liveWorkers).toBe(1);
+  });
+});
+
 describe('the pool and the process lifetime', () => {
   let scriptDir: string | undefined;
   afterEach(() => {
