@@ -8,7 +8,7 @@ import { parseCrc64 } from '../checksum/crc64.ts';
 import type { OssClient } from '../client.ts';
 import { OssNetworkError, OssStreamError } from '../errors.ts';
 import type { GetFlags } from './args.ts';
-import { connect } from './connect.ts';
+import { closeClient, connect } from './connect.ts';
 import { Digest } from './digest.ts';
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes.ts';
 import { splitOssUrl } from './parse.ts';
@@ -205,6 +205,6 @@ export async function runGet(
     return code;
   } finally {
     interrupt.dispose();
-    await client?.close();
+    await closeClient(client);
   }
 }

@@ -7,7 +7,7 @@ import { OssUploadError } from '../errors.ts';
 import type { UploadOptions } from '../options.ts';
 import type { UploadStream } from '../upload-stream.ts';
 import type { PutFlags } from './args.ts';
-import { connect } from './connect.ts';
+import { closeClient, connect } from './connect.ts';
 import { ExitCode, exitCodeFor, UsageError } from './exit-codes.ts';
 import { parseOssUrl } from './parse.ts';
 import { type ProgressMode, progressMode, UploadProgress } from './progress.ts';
@@ -72,8 +72,8 @@ function uploadOptions(flags: PutFlags, name: string): UploadOptions {
     forbidOverwrite: flags.forbidOverwrite ?? false,
     leavePartsOnError: flags.leavePartsOnError ?? false,
   };
-  // Undefined values are left out: the library refuses nothing for them, but its option list
-  // is the documented surface and this keeps the request headers to what was asked for.
+  // Flags not given are left out rather than passed as undefined: the options hold only what
+  // the user asked for (and what the CLI guessed, the Content-Type).
   return Object.fromEntries(
     Object.entries(options).filter(([, v]) => v !== undefined),
   ) as UploadOptions;
@@ -192,6 +192,6 @@ export async function runPut(
     return code;
   } finally {
     interrupt.dispose();
-    await client?.close();
+    await closeClient(client);
   }
 }

@@ -1,6 +1,6 @@
 import type { OssClient } from '../client.ts';
 import type { UploadsAbortFlags, UploadsListFlags } from './args.ts';
-import { connect } from './connect.ts';
+import { closeClient, connect } from './connect.ts';
 import { ExitCode, exitCodeFor, NotFoundError, UsageError } from './exit-codes.ts';
 import { splitOssUrl } from './parse.ts';
 import { type CliIo, Console, reportFailure } from './report.ts';
@@ -44,7 +44,7 @@ async function withSession<T extends { json: boolean; quiet?: boolean | undefine
     reportFailure(output, { error, code, credentialsFrom, json: flags.json });
     return code;
   } finally {
-    await client?.close();
+    await closeClient(client);
   }
 }
 
