@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { closeClient } from '../../lib/cli/connect.ts';
 import { Digest } from '../../lib/cli/digest.ts';
 import { ExitCode, exitCodeFor } from '../../lib/cli/exit-codes.ts';
 import { parseConcurrency, parsePartSize } from '../../lib/cli/parse.ts';
@@ -161,7 +162,7 @@ async function runMainJob(options: JobOptions): Promise<number> {
     return exitCodeFor(error);
   } finally {
     interrupt.dispose();
-    await client?.close();
+    await closeClient(client);
     await emulator?.close();
     await rm(dir, { recursive: true, force: true });
   }
