@@ -1,5 +1,5 @@
 /**
- * Issue 8, bad input: every mistake a caller can make gets a typed error that names the
+ * Bad input: every mistake a caller can make gets a typed error that names the
  * problem, thrown early (by `new OssClient`, `createUploadStream` or `write`), and nothing
  * reaches the server — the emulator's counters stay at zero.
  */

@@ -36,7 +36,7 @@ describe('CRC-64 WebAssembly kernel', () => {
     expect(kernel).toBeTypeOf('function');
   });
 
-  it('gives the check values of oss-protocol.md §7.2', () => {
+  it('gives the check values of docs/checksums.md', () => {
     expect(wasmCrc(Buffer.from('123456789'))).toBe(11051210869376104954n);
     expect(wasmCrc(Buffer.from('This is a test of the emergency broadcast system.'))).toBe(
       2871916124362751090n,

@@ -33,7 +33,7 @@ function refCrc64(data: Uint8Array, seed = 0n): bigint {
   return ~crc & MASK;
 }
 
-/** §7.3 oracle, O(len2): run the raw register of crc1 over len2 zero bytes, XOR crc2. */
+/** The combine oracle of docs/checksums.md, O(len2): run the raw register of crc1 over len2 zero bytes, XOR crc2. */
 function refCombine(crc1: bigint, crc2: bigint, len2: number): bigint {
   let reg = crc1;
   for (let i = 0; i < len2; i++) reg = REF_TABLE[Number(reg & 0xffn)]! ^ (reg >> 8n);
@@ -106,7 +106,7 @@ function splitAt(data: Uint8Array, cuts: number[]): Uint8Array[] {
 
 // --- tests --------------------------------------------------------------------
 
-describe('crc64 check values (§7.2)', () => {
+describe('crc64 check values', () => {
   const cases: Array<[string, bigint]> = [
     ['123456789', 11051210869376104954n],
     ['This is a test of the emergency broadcast system.', 2871916124362751090n],
@@ -137,7 +137,7 @@ describe('crc64 check values (§7.2)', () => {
   });
 });
 
-describe('worked example (§7.4)', () => {
+describe('worked example of docs/checksums.md', () => {
   const parts = [
     new Uint8Array(102400).fill(0x61),
     new Uint8Array(102400).fill(0x62),

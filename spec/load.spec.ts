@@ -1,5 +1,5 @@
 /**
- * Issue 8, load: 64 simultaneous uploads of 32 MiB from one process into one emulator.
+ * Load: 64 simultaneous uploads of 32 MiB from one process into one emulator.
  *
  * - every object is byte-identical (MD5 of a hashing tap on the source = MD5 of a GET);
  * - peak RSS stays within UPLOADS x the documented bound plus a fixed overhead. The bound per

@@ -10,7 +10,7 @@ import {
 
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-describe('md5Base64 / md5Hex (§7.1)', () => {
+describe('md5Base64 / md5Hex (Content-MD5 and ETag rules)', () => {
   it('empty body', () => {
     expect(md5Base64(new Uint8Array())).toBe('1B2M2Y8AsgTpgAmY7PhCfg==');
     expect(md5Hex(new Uint8Array())).toBe('D41D8CD98F00B204E9800998ECF8427E');
@@ -28,7 +28,7 @@ describe('md5Base64 / md5Hex (§7.1)', () => {
   });
 });
 
-describe('worked example (§7.4)', () => {
+describe('worked example of docs/checksums.md', () => {
   const parts = [
     new Uint8Array(102400).fill(0x61),
     new Uint8Array(102400).fill(0x62),
@@ -48,7 +48,7 @@ describe('worked example (§7.4)', () => {
     expect(b64.map(base64ToMd5Hex)).toEqual(hex);
   });
 
-  it('object MD5 and the S3-style multipart ETag (§7.5)', () => {
+  it('object MD5 and the S3-style multipart ETag', () => {
     expect(md5Hex(Buffer.concat(parts))).toBe('1D03032D37D4D2D1D727F3F7947DF3BB');
     const digests = Buffer.concat(hex.map((h) => Buffer.from(h, 'hex')));
     expect(`"${md5Hex(digests)}-${parts.length}"`).toBe('"3E6256E12997E3BE4917D5844DE2C38C-3"');

@@ -1,5 +1,5 @@
 /**
- * Issue 8, property-based: random data, write chunkings (1 byte to several MiB), part sizes
+ * Property-based: random data, write chunkings (1 byte to several MiB), part sizes
  * (100 KiB to 1 MiB), concurrency (1-16) and fault schedules (a few 500s, 503s and resets on
  * random parts). Always: the object equals the input, the part events number 1..N without a gap
  * or a repeat, and no more than `concurrency` UploadParts were ever in flight on the server.

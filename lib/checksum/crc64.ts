@@ -1,6 +1,6 @@
 /**
  * CRC-64/ECMA as OSS uses it (the parameter set catalogued as CRC-64/XZ; see
- * shared protocol notes §7.2): reflected polynomial 0xC96C5795D7870F42,
+ * docs/checksums.md): reflected polynomial 0xC96C5795D7870F42,
  * initial register and final XOR all ones, reflected input and output.
  *
  * The hot path runs slicing-by-8 on two signed 32-bit halves of the register
@@ -258,7 +258,7 @@ export function crc64Portable(data: Uint8Array, seed = 0n): bigint {
 }
 
 // ---------------------------------------------------------------------------
-// Combine (§7.3): crc(A‖B) = shift(crc(A), |B|) XOR crc(B), where shift runs the
+// Combine (docs/checksums.md): crc(A‖B) = shift(crc(A), |B|) XOR crc(B), where shift runs the
 // raw register over |B| zero bytes. Operators are 64×64 GF(2) matrices stored
 // as 64 columns in halves: m[2n] = low half, m[2n+1] = high half of column n.
 

@@ -1,5 +1,5 @@
 /**
- * MD5 helpers for OSS (shared protocol notes §7.1): `Content-MD5` is the
+ * MD5 helpers for OSS (docs/checksums.md): `Content-MD5` is the
  * base64 of the 16 raw digest bytes; ETags are uppercase hex in double quotes.
  */
 import { createHash } from 'node:crypto';
