@@ -20,7 +20,13 @@ export type {
   OssClientOptions,
   SignatureVersion,
 } from './oss/client-options.ts';
-export type { RetryOptions, RetryOptionsInput } from './validate.ts';
+export {
+  CHANNELS as DIAGNOSTICS_CHANNELS,
+  type RequestEndEvent,
+  type RequestErrorEvent,
+  type RequestEvent,
+  type RequestRetryEvent,
+} from './oss/diagnostics.ts';
 export type { Credentials } from './oss/signing/types.ts';
 export type {
   CallOptions,
@@ -29,6 +35,7 @@ export type {
   CompleteResult,
   GetObjectResult,
   ListedPart,
+  ListOptions,
   ListedUpload,
   ObjectHead,
   PartResult,
@@ -46,4 +53,5 @@ export {
   type UploadStreamEvents,
 } from './upload-stream.ts';
 export type { UploadResult } from './upload-target.ts';
+export type { RetryOptions, RetryOptionsInput } from './validate.ts';
 export { nodeMajorVersion } from './version.ts';

@@ -11,7 +11,7 @@ import {
 } from '../errors.ts';
 import type { RequestTarget } from './endpoint.ts';
 import type { Network } from './network.ts';
-import { parseErrorResponse } from './response.ts';
+import { type HttpResponse, parseErrorResponse } from './response.ts';
 import type { RequestBody } from './types.ts';
 import { USER_AGENT } from './user-agent.ts';
 import { MAX_XML_BYTES } from './xml.ts';
@@ -28,11 +28,7 @@ export interface HttpRequest {
   onUploadProgress?: ((bytesSent: number) => void) | undefined;
 }
 
-export interface HttpResponse {
-  status: number;
-  headers: Record<string, string | undefined>;
-  body: Buffer;
-}
+export type { HttpResponse } from './response.ts';
 
 export function bodyLength(body: RequestBody | undefined): number {
   if (body === undefined) return 0;

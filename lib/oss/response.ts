@@ -1,6 +1,12 @@
 import { OssResponseError } from '../errors.ts';
-import type { HttpResponse } from './http.ts';
 import { parseXml, type XmlNode } from './xml.ts';
+
+/** A whole (small) answer: its status, headers and buffered body. */
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | undefined>;
+  body: Buffer;
+}
 
 /** Fields of the OSS error body that have their own property on OssResponseError. */
 const KNOWN_FIELDS = new Set(['Code', 'Message', 'RequestId', 'HostId', 'EC']);

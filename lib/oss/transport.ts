@@ -1,7 +1,7 @@
 /**
  * The OSS operations a client needs, one method each. Requests go through the one request
- * path (request.ts); answers are read strictly (answers.ts); listings are bounded
- * (listing.ts); what the server stored is checked against what was sent (integrity.ts).
+ * path; answers are read strictly; listings are bounded (a repeated or missing marker, or too
+ * many pages, is an error); what the server stored is checked against what was sent.
  */
 import { OssResponseError } from '../errors.ts';
 import {
@@ -281,7 +281,7 @@ export class OssTransport {
     }
   }
 
-  /** Every part of an upload, following all pages (bounded, see listing.ts). */
+  /** Every part of an upload, following all pages (bounded like every listing). */
   async listParts(key: string, uploadId: string, options: ListOptions = {}): Promise<ListedPart[]> {
     const validKey = validateObjectKey(key);
     checkUploadId(uploadId);

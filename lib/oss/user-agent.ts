@@ -1,4 +1,4 @@
-/** The package version; spec/network-user-agent.spec.ts keeps it equal to package.json's. */
+/** The package version (a spec keeps it equal to package.json's). */
 export const PACKAGE_VERSION = '0.1.0';
 
 /** Sent on every request, so that server logs name the library and the runtime. */
