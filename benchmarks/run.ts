@@ -22,6 +22,7 @@
  * Options: --quick (smaller sizes, < 2 minutes), --reps N (measured rounds, default 3),
  * --out DIR (default benchmarks/results, or benchmarks/results/quick with --quick),
  * --only REGEX (only cases whose id matches: for development), --no-profile,
+ * --budget SECONDS (no measured round starts once it would pass this; default 95 quick, 780 full),
  * --render-only (no measuring: re-read DIR/benchmark.json and the profiles beside it, and
  * write the report again, e.g. after a change to the report's layout).
  */
@@ -38,7 +39,7 @@ import { RESULTS_DIR, ROOT } from './harness/paths.ts';
 import { type Mode, planCases, SIZES } from './harness/plan.ts';
 import { summariseProfiles } from './harness/profile.ts';
 import { profileMissedTargets } from './harness/profile-missed.ts';
-import { runRounds } from './harness/rounds.ts';
+import { BUDGET_SECONDS, runRounds } from './harness/rounds.ts';
 import { stat } from './harness/stats.ts';
 import { evaluateTargets } from './harness/targets.ts';
 import { writeReports } from './harness/write-reports.ts';
@@ -50,6 +51,7 @@ interface Options {
   only: RegExp | undefined;
   profile: boolean;
   renderOnly: boolean;
+  budgetSeconds: number;
 }
 
 function options(): Options {
@@ -61,11 +63,16 @@ function options(): Options {
       only: { type: 'string' },
       'no-profile': { type: 'boolean', default: false },
       'render-only': { type: 'boolean', default: false },
+      budget: { type: 'string' },
     },
   });
   const mode: Mode = values.quick ? 'quick' : 'full';
   const reps = Number(values.reps);
   if (!Number.isInteger(reps) || reps < 1 || reps > 20) throw new Error('--reps must be 1..20');
+  const budgetSeconds = Number(values.budget ?? BUDGET_SECONDS[mode]);
+  if (!(budgetSeconds > 0 && budgetSeconds <= 7200)) {
+    throw new Error('--budget must be 1..7200 seconds');
+  }
   return {
     mode,
     reps,
@@ -73,6 +80,7 @@ function options(): Options {
     only: values.only === undefined ? undefined : new RegExp(values.only),
     profile: !values['no-profile'],
     renderOnly: values['render-only'],
+    budgetSeconds,
   };
 }
 
@@ -102,7 +110,7 @@ async function measure(opts: Options): Promise<void> {
     const fileCase = specs.find((c) => c.needsFile);
     if (fileCase) await runner.prepareFile(fileCase.bytes);
 
-    const rounds = await runRounds(runner, specs, opts.mode, opts.reps);
+    const rounds = await runRounds(runner, specs, opts.mode, opts.reps, opts.budgetSeconds);
     const measuredHash = rounds.hashSamples.filter((h) => !h.warmup);
     const doc: BenchmarkDocument = {
       mode: opts.mode,

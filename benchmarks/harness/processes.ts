@@ -148,7 +148,11 @@ export function runContender(
       }
       let error: string | undefined;
       if (timedOut) error = `timed out after ${Math.round(timeoutMs / 1000)} s`;
-      else if (!result) {
+      else if (!result && code === 13) {
+        // Node's exit code for a top-level await that never settled with nothing left to run.
+        error =
+          'hung: exited with 13, the upload never settled and nothing was left to run (no timer, socket or worker)';
+      } else if (!result) {
         const last = errors.text.trim().split('\n').filter(Boolean);
         const message = last.find((l) => /Error|error:/.test(l)) ?? last.at(-1) ?? '';
         error = `exited with ${code ?? signal} without a result: ${message.slice(0, 300)}`;

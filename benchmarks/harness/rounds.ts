@@ -12,8 +12,8 @@ import { type CaseSpec, type Mode, SIZES } from './plan.ts';
 import { MiB } from './stats.ts';
 import { summarise } from './summarise.ts';
 
-/** Wall-clock budgets of the rounds (with a margin for the report and profiles). */
-const BUDGET_SECONDS: Record<Mode, number> = { quick: 95, full: 780 };
+/** Default wall-clock budgets of the rounds (with a margin for the report and profiles). */
+export const BUDGET_SECONDS: Record<Mode, number> = { quick: 95, full: 780 };
 
 export interface Rounds {
   cases: CaseResult[];
@@ -33,6 +33,7 @@ export async function runRounds(
   specs: CaseSpec[],
   mode: Mode,
   reps: number,
+  budgetSeconds = BUDGET_SECONDS[mode],
 ): Promise<Rounds> {
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
@@ -43,9 +44,9 @@ export async function runRounds(
   let lastRound = 0;
   for (let round = 0; round <= reps; round++) {
     const warmup = round === 0;
-    if (!warmup && elapsed() + lastRound > BUDGET_SECONDS[mode]) {
+    if (!warmup && elapsed() + lastRound > budgetSeconds) {
       notes.push(
-        `Stopped after ${roundsCompleted} measured round(s): another round would have passed the ${mode} time budget of ${BUDGET_SECONDS[mode]} s (the machine was slower than planned).`,
+        `Stopped after ${roundsCompleted} measured round(s): another round would have passed the time budget of ${budgetSeconds} s (the machine was slower than planned).`,
       );
       log(notes.at(-1)!);
       break;
