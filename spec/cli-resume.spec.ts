@@ -140,6 +140,29 @@ describe('put --resume after SIGKILL', () => {
     expect((await oss.emulator.getObject(BUCKET, key))?.equals(data)).toBe(true);
   });
 
+  it('--resume with an id that is not in progress fails (exit 4) and creates nothing', async () => {
+    const file = join(dir, 'bogus.bin');
+    await writeFile(file, patternBytes(3 * PART, 34));
+    const run = await runCli(
+      [
+        'put',
+        file,
+        `oss://${BUCKET}/resume/bogus.bin`,
+        '--part-size',
+        '128KiB',
+        '--resume',
+        '0123ABCD',
+      ],
+      env(),
+    );
+    expect(run.code).toBe(4);
+    expect(run.stderr).toMatch(/NoSuchUpload/);
+    expect(oss.emulator.headObject(BUCKET, 'resume/bogus.bin')).toBeUndefined();
+    expect(oss.emulator.listUploads(BUCKET).filter((u) => u.key === 'resume/bogus.bin')).toEqual(
+      [],
+    );
+  });
+
   it('--resume latest with no upload in progress is a usage error naming the key', async () => {
     const run = await runCli(
       ['put', '-', `oss://${BUCKET}/resume/none.bin`, '--resume', 'latest'],
