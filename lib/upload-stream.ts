@@ -179,6 +179,12 @@ export class UploadStream extends Writable {
       : partSizeForLength(this.#partSize, contentLength);
   }
 
+  /** Bytes the part being filled has reserved but not yet taken segments for. */
+  #roomToFill(): number {
+    const part = this.#current;
+    return part ? part.capacity - part.allocated : 0;
+  }
+
   #openPart(capacity: number): void {
     const partNumber = this.#nextPartNumber++;
     if (partNumber > MAX_PARTS) {
@@ -215,9 +221,8 @@ export class UploadStream extends Writable {
       while (write.offset < chunk.length) {
         if (!this.#current) {
           const capacity = this.#capacityOf(this.#nextPartNumber);
-          const needed = this.#reservations.claim(capacity);
-          if (!this.#reservations.tryReserve(needed)) {
-            this.#waitForBudget(write, capacity, needed);
+          if (!this.#reservations.tryReserve(capacity)) {
+            this.#waitForBudget(write, capacity);
             return;
           }
           this.#openPart(capacity);
@@ -246,12 +251,12 @@ export class UploadStream extends Writable {
     write.callback();
   }
 
-  #waitForBudget(write: HeldWrite, capacity: number, needed: number): void {
+  #waitForBudget(write: HeldWrite, capacity: number): void {
     this.#held = write;
-    this.#reservations.reserve(needed).then(
+    this.#reservations.reserve(capacity).then(
       () => {
         if (this.#held !== write) {
-          this.#reservations.unclaim(capacity, needed, true);
+          this.#reservations.release(capacity, 0);
           return;
         }
         this.#held = undefined;
@@ -263,10 +268,7 @@ export class UploadStream extends Writable {
         }
         this.#consume(write);
       },
-      (error: unknown) => {
-        this.#reservations.unclaim(capacity, needed, false);
-        this.#fail(error);
-      },
+      (error: unknown) => this.#fail(error),
     );
   }
 
@@ -318,7 +320,10 @@ export class UploadStream extends Writable {
   #settle(task: Promise<void>, part: PartBuffer, held: number): void {
     this.#tasks.delete(task);
     this.#dispatchedBytes -= held;
-    this.#reservations.release(part.capacity);
+    const current = this.#current;
+    // A write held for the slot this part frees opens the next part right after: carry it.
+    const next = current?.full && this.#held ? this.#capacityOf(this.#nextPartNumber) : 0;
+    this.#reservations.release(part.capacity, this.#roomToFill(), next);
   }
 
   async #sendPart(part: PartBuffer): Promise<void> {
@@ -404,7 +409,7 @@ export class UploadStream extends Writable {
       );
     } finally {
       this.#segments.release(sealed.body);
-      this.#reservations.release(part.capacity);
+      this.#reservations.release(part.capacity, 0);
     }
   }
 
@@ -413,7 +418,7 @@ export class UploadStream extends Writable {
     if (!part) return;
     this.#current = undefined;
     part.discard();
-    this.#reservations.release(part.capacity);
+    this.#reservations.release(part.capacity, 0);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {

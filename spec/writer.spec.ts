@@ -10,7 +10,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { OssUploadError, OssWriteError } from '../lib/errors.ts';
 import { MemoryBudget } from '../lib/parts/memory-budget.ts';
 import { partSizeFor } from '../lib/parts/part-size.ts';
-import type { ProgressEvent } from '../lib/upload-stream.ts';
+import type { ProgressEvent, UploadStream } from '../lib/upload-stream.ts';
 import { countingHashEngine, FakeTarget, fakeStream } from './helpers/fake-target.ts';
 
 const P = 102_400;
@@ -159,20 +159,58 @@ describe('writer: memory', () => {
     const budget = new MemoryBudget(3 * P);
     const targets = [new FakeTarget(), new FakeTarget(), new FakeTarget(), new FakeTarget()];
     let peak = 0;
-    const streams = targets.map((target) => {
+    let peakBuffered = 0;
+    const streams: UploadStream[] = [];
+    for (const target of targets) {
       const stream = fakeStream(target, { budget: budget.account(), concurrency: 2 });
       stream.on('progress', () => {
         peak = Math.max(peak, budget.held);
+        // What the streams really hold (parts, pooled segments) stays within what is reserved.
+        const buffered = streams.reduce((sum, s) => sum + s.bufferedBytes, 0);
+        expect(buffered).toBeLessThanOrEqual(budget.held);
+        peakBuffered = Math.max(peakBuffered, buffered);
       });
-      return stream;
-    });
+      streams.push(stream);
+    }
     await Promise.all(
       streams.map((stream) => pipeline(chunks(randomBytes(6 * P + 3), 7000), stream)),
     );
     expect(peak).toBeLessThanOrEqual(3 * P);
+    expect(peakBuffered).toBeGreaterThan(0);
     expect(budget.peakHeld).toBeLessThanOrEqual(3 * P);
     expect(budget.held).toBe(0);
     for (const target of targets) expect(target.object.length).toBe(6 * P + 3);
+  });
+
+  it('uploads waiting for budget while their own parts finish do not deadlock (pooled 1 MiB segments)', {
+    timeout: 60_000,
+  }, async () => {
+    // 1 MiB parts are pooled for reuse after they are sent; a stream waiting for budget must
+    // not keep its pooled bytes reserved while it waits, or every stream waits for the others.
+    const MiB = 1024 * 1024;
+    const budget = new MemoryBudget(2 * MiB);
+    const targets = [new FakeTarget(), new FakeTarget(), new FakeTarget()];
+    const streams = targets.map((target) =>
+      fakeStream(target, { budget: budget.account(), concurrency: 2, partSize: MiB }),
+    );
+    let overBudget = 0;
+    for (const stream of streams) {
+      stream.on('progress', () => {
+        const buffered = streams.reduce((sum, s) => sum + s.bufferedBytes, 0);
+        if (buffered > budget.held) overBudget++;
+      });
+    }
+    const uploads = streams.map((stream) =>
+      pipeline(chunks(randomBytes(5 * MiB + 7), 64 * 1024), stream),
+    );
+    const outcome = await Promise.race([
+      Promise.all(uploads).then(() => 'finished'),
+      new Promise((resolve) => setTimeout(() => resolve('stuck'), 20_000).unref()),
+    ]);
+    expect(outcome).toBe('finished');
+    expect(overBudget).toBe(0);
+    expect(budget.held).toBe(0);
+    for (const target of targets) expect(target.object.length).toBe(5 * MiB + 7);
   });
 
   it('a failed upload gives its whole reservation back', async () => {

@@ -32,6 +32,11 @@ export class SegmentPool {
     return this.#free.length * SEGMENT_SIZE;
   }
 
+  /** Drop free segments until at most `bytes` are held. */
+  trimTo(bytes: number): void {
+    while (this.#free.length > 0 && this.size > bytes) this.#free.pop();
+  }
+
   clear(): void {
     this.#free.length = 0;
   }

@@ -2,60 +2,58 @@ import type { BudgetAccount } from './memory-budget.ts';
 import type { SegmentPool } from './part-buffer.ts';
 
 /**
- * One stream's reservations against the client's memory budget. A part's whole capacity is
- * claimed before its first byte is copied. When the part is done its segments go to the stream's
- * pool for reuse, so the budget keeps backing what the pool holds (`slack`) and gets the rest
- * back; the next part claims that slack first, since it will fill the pooled segments first.
+ * One stream's reservations against the client's memory budget: a part's whole capacity is
+ * reserved before its first byte is copied and given back once the part is done.
+ *
+ * The stream's segment pool must never hold memory the budget does not back, nor hold budget
+ * back while the stream is not about to use it (streams keeping reservations for later while
+ * all of them waited deadlocked). So a done part's segments are kept only for the part being
+ * filled (its room is already reserved) and, when the writer is waiting for the very slot the
+ * done part frees, for the next part: its reservation is carried over instead of given back,
+ * and that part opens at once.
  */
 export class PartReservations {
   readonly #account: BudgetAccount;
   readonly #pool: SegmentPool;
-  /** Reserved bytes no live part claims: they back the pool's free segments. */
-  #slack = 0;
+  /** Reserved for the part the writer opens next (at most one part's worth). */
+  #carried = 0;
 
   constructor(account: BudgetAccount, pool: SegmentPool) {
     this.#account = account;
     this.#pool = pool;
   }
 
-  /** Claim `capacity` for a new part; returns the bytes still to reserve from the budget. */
-  claim(capacity: number): number {
-    const used = Math.min(this.#slack, capacity);
-    this.#slack -= used;
-    return capacity - used;
-  }
-
   /** Reserve now, if the budget has room and nobody waits; throws if it can never fit. */
-  tryReserve(bytes: number): boolean {
-    return bytes === 0 || this.#account.tryReserve(bytes);
+  tryReserve(capacity: number): boolean {
+    const needed = Math.max(0, capacity - this.#carried);
+    if (needed > 0 && !this.#account.tryReserve(needed)) return false;
+    this.#useCarried(capacity);
+    return true;
   }
 
-  reserve(bytes: number): Promise<void> {
-    return this.#account.reserve(bytes);
+  async reserve(capacity: number): Promise<void> {
+    const needed = Math.max(0, capacity - this.#carried);
+    if (needed > 0) await this.#account.reserve(needed);
+    this.#useCarried(capacity);
+  }
+
+  /** Carried bytes beyond what the new part takes go back to the budget. */
+  #useCarried(capacity: number): void {
+    const extra = Math.max(0, this.#carried - capacity);
+    this.#carried = 0;
+    if (extra > 0) this.#account.release(extra);
   }
 
   /**
-   * A claim that opened no part: its reservation of `needed` failed, or was granted (`granted`)
-   * after the stream stopped. What came from the slack goes back to it.
+   * A part of `capacity` is done (sent, failed or discarded) and its segments are back in the
+   * pool. `room`: bytes the part being filled has reserved but not filled yet; `next`: the
+   * capacity of the part the writer opens as soon as this one's slot is free (0 if none).
    */
-  unclaim(capacity: number, needed: number, granted: boolean): void {
-    this.#slack += capacity - needed;
-    if (granted) this.#account.release(needed);
-    this.#trim();
-  }
-
-  /** A part is done: keep what backs the pool, give the rest back. */
-  release(capacity: number): void {
-    this.#slack += capacity;
-    this.#trim();
-  }
-
-  #trim(): void {
-    const excess = this.#slack - this.#pool.size;
-    if (excess > 0) {
-      this.#slack -= excess;
-      this.#account.release(excess);
-    }
+  release(capacity: number, room: number, next = 0): void {
+    const carry = Math.min(capacity, Math.max(0, next - this.#carried));
+    this.#carried += carry;
+    this.#pool.trimTo(room + this.#carried);
+    this.#account.release(capacity - carry);
   }
 
   /** The stream failed: reject its waiting reservation. */
@@ -66,7 +64,7 @@ export class PartReservations {
   /** The stream is over: drop the pool and give every reserved byte back. */
   releaseAll(): void {
     this.#pool.clear();
-    this.#slack = 0;
+    this.#carried = 0;
     this.#account.release(this.#account.held);
   }
 }
