@@ -126,6 +126,15 @@ describe('oss-multipart-stream uploads abort', () => {
     expect(idsOnServer('key/')).toEqual([other]);
   });
 
+  it('-q prints nothing', async () => {
+    const id = await initiate('quiet/a');
+    const run = await runCli(['uploads', 'abort', `oss://${BUCKET}/quiet/a`, '-q'], env());
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe('');
+    expect(idsOnServer('quiet/')).not.toContain(id);
+  });
+
   it('an --upload-id not in progress is exit 4, and nothing is said to be aborted', async () => {
     const run = await runCli(
       ['uploads', 'abort', `oss://${BUCKET}/key/zzz`, '--upload-id', '0123456789ABCDEF'],
