@@ -186,7 +186,11 @@ export class OssUploadError extends OssStreamError {
   readonly key: string;
   readonly uploadId: string | null;
   readonly partNumber: number | undefined;
-  /** True when AbortMultipartUpload was sent and accepted (or the upload never existed). */
+  /**
+   * True only when nothing of this upload is left on the server: the upload (and any that an
+   * unanswered Initiate may have made) aborted, and no object where a Complete or PutObject was
+   * sent. False when parts were kept (`leavePartsOnError`) or when that could not be proven.
+   */
   readonly cleanedUp: boolean;
 
   constructor(params: {
