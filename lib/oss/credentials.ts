@@ -1,3 +1,4 @@
+import { credentialProblem } from './names.ts';
 import { OssCredentialsError, OssOptionError } from '../errors.ts';
 import type { Credentials } from './signing/types.ts';
 
@@ -17,6 +18,15 @@ function checkCredentials(value: unknown, where: string): Credentials {
   }
   if (securityToken !== undefined && (typeof securityToken !== 'string' || securityToken === '')) {
     throw new OssCredentialsError(`${where}: securityToken must be a non-empty string when set`);
+  }
+  // The id and the token travel in headers: a value that cannot be sent fails here, not as a
+  // retried network error (the message never repeats the value).
+  for (const [field, text] of [
+    ['accessKeyId', accessKeyId],
+    ['securityToken', securityToken],
+  ]) {
+    const problem = credentialProblem(text);
+    if (problem) throw new OssCredentialsError(`${where}: ${field} ${problem}`);
   }
   return { accessKeyId, accessKeySecret, securityToken };
 }
