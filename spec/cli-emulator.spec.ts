@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { shellQuote } from '../lib/cli/emulator.ts';
 import { CLI, NODE, type RunningCli, runCli, startCli } from './helpers/cli.ts';
@@ -74,6 +77,41 @@ describe('oss-multipart-stream emulator', () => {
     } finally {
       cli.child.kill('SIGTERM');
       await cli.done;
+    }
+  });
+
+  it('--dir keeps objects across restarts; --fast stores them without a CRC-64', async () => {
+    const data = await mkdtemp(join(tmpdir(), 'cli-emulator-dir-'));
+    const keys = ['--access-key-id', 'LTAIpersist', '--access-key-secret', 'persist-secret'];
+    try {
+      const first = await startEmulatorCommand(['--dir', data, '--fast', ...keys]);
+      try {
+        expect(first.text).toContain(`(data in ${data})`);
+        const put = await bash(
+          first.text,
+          `printf 'kept on disk' | ${NODE} ${CLI} put - "oss://$OSS_BUCKET/kept.txt" -q`,
+        );
+        expect(put.code).toBe(0);
+      } finally {
+        first.cli.child.kill('SIGTERM');
+        await first.cli.done;
+      }
+      const second = await startEmulatorCommand(['--dir', data, ...keys]);
+      try {
+        const get = await bash(
+          second.text,
+          `${NODE} ${CLI} get "oss://$OSS_BUCKET/kept.txt" - --json`,
+        );
+        expect(get.code).toBe(0);
+        expect(get.stdout).toBe('kept on disk');
+        // Stored by the --fast emulator: no CRC-64 to check against.
+        expect(JSON.parse(get.stderr)).toMatchObject({ ok: true, crc64Verified: false });
+      } finally {
+        second.cli.child.kill('SIGTERM');
+        await second.cli.done;
+      }
+    } finally {
+      await rm(data, { recursive: true, force: true });
     }
   });
 
