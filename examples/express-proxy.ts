@@ -19,12 +19,14 @@
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import {
+  allowLongUploads,
   clientFromEnv,
   HttpError,
   isMain,
   stopOnSignals,
   UploadProxy,
   type UploadProxyOptions,
+  uploadOptionsFromEnv,
 } from './upload-proxy.ts';
 
 export function createExpressProxy(options: UploadProxyOptions): {
@@ -62,10 +64,14 @@ export function createExpressProxy(options: UploadProxyOptions): {
 }
 
 if (isMain(import.meta.filename)) {
-  const { app, proxy } = createExpressProxy({ client: clientFromEnv() });
+  const { app, proxy } = createExpressProxy({
+    client: clientFromEnv(),
+    upload: uploadOptionsFromEnv(),
+  });
   const server = app.listen(Number(process.argv[2] ?? 8080), '127.0.0.1', () => {
     const { port } = server.address() as { port: number };
     console.log(`Proxy on http://127.0.0.1:${port}`);
   });
+  allowLongUploads(server);
   stopOnSignals(proxy, server);
 }

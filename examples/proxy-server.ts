@@ -18,10 +18,12 @@
  *   OSS_ACCESS_KEY_ID=... OSS_ACCESS_KEY_SECRET=... node proxy-server.ts [port]
  *   curl -T big.iso http://127.0.0.1:8080/upload/isos/big.iso
  *   curl -F key=docs/report.pdf -F file=@report.pdf http://127.0.0.1:8080/form
- * Optional: OSS_REGION, OSS_SESSION_TOKEN (STS), OSS_MEMORY_LIMIT (bytes, default 512 MiB).
+ * Optional: OSS_REGION, OSS_SESSION_TOKEN (STS), OSS_MEMORY_LIMIT (bytes of part data for all
+ * uploads together, default 512 MiB), OSS_PART_SIZE (default 8 MiB), OSS_CONCURRENCY (default 4).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import {
+  allowLongUploads,
   clientFromEnv,
   HttpError,
   isMain,
@@ -29,6 +31,7 @@ import {
   stopOnSignals,
   UploadProxy,
   type UploadProxyOptions,
+  uploadOptionsFromEnv,
 } from './upload-proxy.ts';
 
 export function createProxyServer(options: UploadProxyOptions): {
@@ -47,18 +50,20 @@ export function createProxyServer(options: UploadProxyOptions): {
     throw new HttpError(404, 'ERR_NOT_FOUND', 'PUT /upload/<key> or POST /form');
   }
 
-  const server = createServer((req, res) => {
-    route(req, res).then(
-      (stored) => proxy.reply(res, 200, stored),
-      (error: unknown) => proxy.fail(res, error),
-    );
-  });
+  const server = allowLongUploads(
+    createServer((req, res) => {
+      route(req, res).then(
+        (stored) => proxy.reply(res, 200, stored),
+        (error: unknown) => proxy.fail(res, error),
+      );
+    }),
+  );
   return { server, proxy };
 }
 
 if (isMain(import.meta.filename)) {
   const client = clientFromEnv();
-  const { server, proxy } = createProxyServer({ client });
+  const { server, proxy } = createProxyServer({ client, upload: uploadOptionsFromEnv() });
   stopOnSignals(proxy, server);
   server.listen(Number(process.argv[2] ?? 8080), '127.0.0.1', () => {
     const { port } = server.address() as { port: number };

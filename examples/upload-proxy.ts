@@ -6,6 +6,8 @@
  *
  *   npm install oss-multipart-stream busboy        (and @types/busboy for TypeScript)
  *
+ * (oss-multipart-stream is not on the npm registry yet: install the tarball that `npm pack`
+ * writes in a clone of its repository, as its README's Install section says.)
  * Node >= 22.18 runs this file as it is (Node 22.6-22.17: add --experimental-strip-types). It
  * uses only the package's public API.
  */
@@ -251,6 +253,18 @@ export function stopOnSignals(proxy: UploadProxy, server: Server, graceMs = 30_0
   process.on('SIGINT', onSignal);
 }
 
+/**
+ * Node's HTTP server fails a request not fully received within `requestTimeout` (5 minutes by
+ * default). An upload that waits its turn for the memory budget can legitimately take longer;
+ * lift that limit (the headers must still arrive within `headersTimeout`). A client that stalls
+ * keeps the part it was filling reserved: put an idle timeout in front (a reverse proxy's) if
+ * untrusted clients can reach this server.
+ */
+export function allowLongUploads(server: Server): Server {
+  server.requestTimeout = 0;
+  return server;
+}
+
 /** A client configured from the environment (the variable names of ossutil and the OSS SDKs). */
 export function clientFromEnv(env: NodeJS.ProcessEnv = process.env): OssClient {
   const required = (name: string): string => {
@@ -269,6 +283,16 @@ export function clientFromEnv(env: NodeJS.ProcessEnv = process.env): OssClient {
     },
     memoryLimit: env.OSS_MEMORY_LIMIT ? Number(env.OSS_MEMORY_LIMIT) : undefined,
   });
+}
+
+/** Upload options from the environment: OSS_PART_SIZE and OSS_CONCURRENCY, when set. */
+export function uploadOptionsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): UploadProxyOptions['upload'] {
+  return {
+    partSize: env.OSS_PART_SIZE ? Number(env.OSS_PART_SIZE) : undefined,
+    concurrency: env.OSS_CONCURRENCY ? Number(env.OSS_CONCURRENCY) : undefined,
+  };
 }
 
 /** True when `filename` (pass `import.meta.filename`) is the program node was started with. */
