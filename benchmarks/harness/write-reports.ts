@@ -6,7 +6,7 @@ import { integritySummary } from './integrity.ts';
 import { log } from './log.ts';
 import { RESULTS_DIR, ROOT } from './paths.ts';
 import { updateReadmeSection } from './readme.ts';
-import { renderMarkdown } from './report.ts';
+import { renderMarkdown, renderMemoryLimitSection } from './report.ts';
 
 /** The repository formats JSON with biome; written results should not show as unformatted. */
 function formatJson(files: string[]): void {
@@ -23,7 +23,8 @@ function formatJson(files: string[]): void {
 
 /**
  * DIR/benchmark.json (everything), DIR/integrity.json and DIR/results.md; a full run into the
- * default directory also updates the tables in benchmarks/README.md.
+ * default directory also updates the tables in benchmarks/README.md, and any run into its
+ * default directory the memoryLimit comparison there.
  */
 export async function writeReports(doc: BenchmarkDocument, outDir: string): Promise<void> {
   await mkdir(outDir, { recursive: true });
@@ -36,5 +37,13 @@ export async function writeReports(doc: BenchmarkDocument, outDir: string): Prom
   formatJson([json, integrity]);
   if (doc.mode === 'full' && outDir === RESULTS_DIR) {
     if (await updateReadmeSection('benchmarks', markdown)) log('updated benchmarks/README.md');
+  }
+  // The memoryLimit comparison from the last run into a default directory that measured it.
+  const defaultDir = doc.mode === 'full' ? RESULTS_DIR : join(RESULTS_DIR, 'quick');
+  const memoryLimit = renderMemoryLimitSection(doc);
+  if (memoryLimit && outDir === defaultDir) {
+    if (await updateReadmeSection('memory-limit', memoryLimit)) {
+      log('updated the memoryLimit table in benchmarks/README.md');
+    }
   }
 }
