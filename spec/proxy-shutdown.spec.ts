@@ -153,6 +153,35 @@ for (const runtime of ['Node 24', 'Node 22'] as const) {
   }
 }
 
+it('a second SIGTERM while the first is still aborting exits at once with status 1', async () => {
+  const example = await startExample(process.execPath, 'proxy-server.ts');
+  try {
+    const key = 'second-signal/in-flight.bin';
+    const req = request(`${example.url}/upload/${key}`, { method: 'PUT', agent: false });
+    req.on('error', () => undefined);
+    const chunk = Buffer.alloc(256 * 1024, 4);
+    for (let sent = 0; sent <= 8 * 1024 * 1024; sent += chunk.length) req.write(chunk);
+    await vi.waitFor(
+      () => expect(oss.emulator.listUploads(BUCKET).map((u) => u.key)).toContain(key),
+      { timeout: 30_000, interval: 20 },
+    );
+    // The abort is held far longer than the test waits: only the second signal can end it.
+    oss.emulator.faults.add({ operation: 'AbortMultipartUpload', kind: 'stall', ms: 20_000 });
+    example.child.kill('SIGTERM');
+    await vi.waitFor(
+      () => expect(oss.emulator.stats.requests.AbortMultipartUpload).toBeGreaterThan(0),
+      { timeout: 30_000, interval: 20 },
+    );
+    example.child.kill('SIGTERM');
+    const exit = await Promise.race([example.exited, sleep(15_000, 'still running')]);
+    expect(exit, example.stderr()).toEqual({ code: 1, signal: null });
+    req.destroy();
+  } finally {
+    if (example.child.exitCode === null) example.child.kill('SIGKILL');
+    await example.exited;
+  }
+}, 90_000);
+
 it('the examples read their settings from the environment and say which one is missing', async () => {
   const { NODE_OPTIONS: _ignored, OSS_BUCKET: _bucket, ...env } = process.env;
   const child = spawn(

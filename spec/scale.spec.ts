@@ -33,15 +33,18 @@ const CONCURRENCY = 4;
 const SEED = 20261201;
 
 /**
- * RSS the proxy process may grow by above idle, beyond the budget itself. What fills it, as
- * measured with the CI plan (peak: heap +18 MiB, array buffers +60 MiB, RSS +177 to +183 MiB):
+ * RSS the proxy process may grow by above idle, beyond the budget itself. Measured with the CI
+ * plan: +177 to +229 MiB over runs, while the client's own accounting never passed 64 MiB. What
+ * fills the difference:
  * - socket reads already copied into parts but not yet collected: each read is its own buffer,
- *   and V8 collects them on external-memory pressure, about every 64 MiB allocated;
- * - the heap of 200 requests, upload streams and OSS requests (about 20 MiB);
- * - memory the allocator keeps after the hash workers and the main thread free it (about 30 MiB:
- *   with MALLOC_MMAP_THRESHOLD_=65536 the same run peaked 30 MiB lower);
- * - and a margin for a machine shared with other work.
- * Without the budget, 200 uploads may hold (4 + 1) × 1 MiB each: 1000 MiB.
+ *   and V8 collects them on external-memory pressure, about every 64 MiB allocated (array
+ *   buffers were seen at +133 MiB);
+ * - the heap of 200 requests, upload streams and OSS requests (+10 to +25 MiB);
+ * - memory the allocator keeps once the main thread and the hash workers have freed it: RSS
+ *   does not come down again (some peaks were taken with the heap and array buffers back at
+ *   their idle size), and with MALLOC_MMAP_THRESHOLD_=65536 the same run peaked 30 MiB lower.
+ * None of it grows with the number of uploads times their part size. Without the budget, 200
+ * uploads may hold (4 + 1) × 1 MiB each: 1000 MiB of part data alone.
  */
 const RSS_SLACK = 192 * MiB;
 
