@@ -346,6 +346,28 @@ describe('the process exits by itself', () => {
   const node = fileURLToPath(new URL('../node_modules/.bin/node', import.meta.url));
   const script = fileURLToPath(new URL('./fixtures/failing-tail.ts', import.meta.url));
 
+  it('a top-level await client.close() after a failed upload settles (hash workers terminated)', {
+    timeout: 90_000,
+  }, async () => {
+    const closeScript = fileURLToPath(
+      new URL('./fixtures/close-after-failure.ts', import.meta.url),
+    );
+    const runs = await Promise.all(
+      [1, 2, 3, 4].map(
+        () =>
+          new Promise<{ code: number | null; stdout: string }>((resolve) => {
+            execFile(node, [closeScript], { timeout: 60_000 }, (error, stdout) =>
+              resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout }),
+            );
+          }),
+      ),
+    );
+    for (const run of runs) {
+      expect(run.stdout.trim()).toBe('ERR_OSS_UPLOAD_FAILED closed');
+      expect(run.code).toBe(0);
+    }
+  });
+
   it('after an abort while the tail waits in _final for a slot (worker hashing)', {
     timeout: 60_000,
   }, async () => {
