@@ -112,7 +112,9 @@ export class UploadProxy {
         resolve({ stored: this.#store(res, file, name, { contentType: info.mimeType }) });
       });
       form.once('close', () => resolve(undefined));
-      form.once('error', (error: Error) => {
+      // `on`, not `once`: the parser may report more than one error, and an unheard one throws.
+      form.on('error', (error: Error) => {
+        if (formError) return;
         formError = error;
         req.unpipe(form);
         reject(badForm());
