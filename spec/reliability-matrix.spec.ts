@@ -105,9 +105,13 @@ describe('the classifier recognises every bad outcome', () => {
           action: (source) => source.destroy(new Error('source failed')),
         },
       }),
-      // Someone else opened an upload on the same key: the stream does not clean that up.
+      // Someone else opened an upload on the same key a while ago: the stream does not clean
+      // that up (its search for uploads an unanswered Initiate may have made only looks at those
+      // initiated since shortly before its own first attempt).
       run: async (ctx, source) => {
+        ctx.env.oss.emulator.clock.offsetMs = -120_000;
         await ctx.env.client.initiateMultipartUpload(ctx.key);
+        ctx.env.oss.emulator.clock.offsetMs = 0;
         await pipeline(source, ctx.stream);
       },
     });
