@@ -42,7 +42,7 @@ export function connect(
 /**
  * `client.close()` with the event loop held open until it settles. After a failed upload the
  * close can be left waiting only on the library's unref'd hash workers; nothing then keeps the
- * process alive and the top-level await in index.ts ends it with exit code 13 instead of the
+ * process alive and the top-level await of the command-line entry point ends it with exit code 13 instead of the
  * command's own (seen in about one run in three with a bare `await client.close()`).
  */
 export async function closeClient(client: OssClient | undefined): Promise<void> {

@@ -90,7 +90,7 @@ function digestTap(digest: Digest, onBytes: (total: number) => void): Transform 
   });
 }
 
-/** `get oss://bucket/key <file|->`: returns the exit code (see exit-codes.ts). */
+/** `get oss://bucket/key <file|->`: returns the process exit code (ExitCode). */
 export async function runGet(
   source: string,
   destination: string,

@@ -113,7 +113,7 @@ function outcome(error: unknown, interrupted: boolean): string | undefined {
   return undefined;
 }
 
-/** `put <source> <oss://bucket/key>`: returns the exit code (see exit-codes.ts). */
+/** `put <source> <oss://bucket/key>`: returns the process exit code (ExitCode). */
 export async function runPut(
   source: string,
   destination: string,
