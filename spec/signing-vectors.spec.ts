@@ -3,12 +3,9 @@ import { describe, expect, it } from 'vitest';
 import {
   type Credentials,
   encodeKeyPath,
-  expectedSignature,
   formatIso8601Basic,
   formatRfc1123,
-  parseAuthorization,
   type SignableRequest,
-  signaturesMatch,
   signV1,
   signV4,
   uriEncode,
@@ -352,91 +349,5 @@ describe('V4 derived multipart vectors', () => {
     expect(a.equals(v4SigningKey('sk2', '20231216', 'cn-hangzhou'))).toBe(false);
     const sts = v4StringToSign('x', '20231216T162057Z', v4Scope('20231216', 'cn-hangzhou'));
     expect(v4Signature(a, sts)).toMatch(/^[0-9a-f]{64}$/);
-  });
-});
-
-describe('verify', () => {
-  it('parses V1', () => {
-    expect(parseAuthorization('OSS ak:kSHKmLxlyEAKtZPkJhG9bZb5k7M=')).toEqual({
-      version: 'v1',
-      accessKeyId: 'ak',
-      signature: 'kSHKmLxlyEAKtZPkJhG9bZb5k7M=',
-    });
-    expect(parseAuthorization('OSS ak')).toBeUndefined();
-    expect(parseAuthorization('OSS :sig')).toBeUndefined();
-    expect(parseAuthorization('Bearer x')).toBeUndefined();
-  });
-
-  it('parses V4 in the Go/JS SDK form, the documentation form with spaces, and the Python order', () => {
-    const expected = {
-      version: 'v4',
-      accessKeyId: 'ak',
-      day: '20231216',
-      region: 'cn-hangzhou',
-      product: 'oss',
-      additionalHeaders: ['abc', 'zabc'],
-      signature: 'deadbeef',
-    };
-    const cred = 'Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request';
-    for (const header of [
-      `OSS4-HMAC-SHA256 ${cred},AdditionalHeaders=abc;zabc,Signature=deadbeef`,
-      `OSS4-HMAC-SHA256 ${cred}, AdditionalHeaders=abc;zabc, Signature=deadbeef`,
-      `OSS4-HMAC-SHA256 ${cred}, Signature=deadbeef, AdditionalHeaders=abc;zabc`,
-      `OSS4-HMAC-SHA256 AdditionalHeaders=abc;zabc,Signature=deadbeef,${cred}`,
-    ]) {
-      expect(parseAuthorization(header)).toEqual(expected);
-    }
-    expect(parseAuthorization(`OSS4-HMAC-SHA256 ${cred},Signature=x`)).toMatchObject({
-      additionalHeaders: [],
-    });
-    expect(parseAuthorization(`OSS4-HMAC-SHA256 ${cred}`)).toBeUndefined();
-    expect(
-      parseAuthorization('OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss,Signature=x'),
-    ).toBeUndefined();
-  });
-
-  it('reproduces a V1 signature from the received request', () => {
-    const req: SignableRequest = {
-      method: 'PUT',
-      bucket: 'examplebucket',
-      key: 'dir/文件 +?.data',
-      query: { partNumber: '3', uploadId: 'U', 'encoding-type': 'url' },
-      headers: { 'content-md5': 'x', 'x-oss-meta-a': ' b ' },
-    };
-    const { stringToSign } = signV1(req, sts, new Date(1702743657_000));
-    const parsed = parseAuthorization(req.headers['authorization']!)!;
-    const got = expectedSignature(parsed, req, 'sk');
-    expect(got.stringToSign).toBe(stringToSign);
-    expect(signaturesMatch(`OSS ak:${got.signature}`, req.headers['authorization']!)).toBe(true);
-    expect(expectedSignature(parsed, req, 'wrong').signature).not.toBe(got.signature);
-  });
-
-  it('reproduces a V4 signature from the received request', () => {
-    const req: SignableRequest = {
-      method: 'PUT',
-      bucket: 'examplebucket',
-      key: 'dir/😀 a+b',
-      query: { partNumber: '3', uploadId: 'U' },
-      headers: { 'content-md5': 'x', host: 'examplebucket.oss-cn-hangzhou.aliyuncs.com' },
-    };
-    const { stringToSign } = signV4(req, sts, new Date(1702743657_000), 'oss-cn-hangzhou', [
-      'Host',
-    ]);
-    const parsed = parseAuthorization(req.headers['authorization']!)!;
-    expect(parsed).toMatchObject({ version: 'v4', additionalHeaders: ['host'] });
-    const got = expectedSignature(parsed, req, 'sk');
-    expect(got.stringToSign).toBe(stringToSign);
-    if (parsed.version !== 'v4') throw new Error('expected v4');
-    expect(signaturesMatch(got.signature, parsed.signature)).toBe(true);
-    // Tampering with a signed header changes the expected signature.
-    req.headers['host'] = 'evil';
-    expect(signaturesMatch(expectedSignature(parsed, req, 'sk').signature, parsed.signature)).toBe(
-      false,
-    );
-  });
-
-  it('signaturesMatch handles unequal lengths', () => {
-    expect(signaturesMatch('abc', 'abcd')).toBe(false);
-    expect(signaturesMatch('abc', 'abc')).toBe(true);
   });
 });

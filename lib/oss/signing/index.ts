@@ -26,9 +26,3 @@ export {
   v4SigningKey,
   v4StringToSign,
 } from './v4.ts';
-export {
-  expectedSignature,
-  type ParsedAuthorization,
-  parseAuthorization,
-  signaturesMatch,
-} from './verify.ts';
