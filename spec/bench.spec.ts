@@ -16,8 +16,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planCases } from '../benchmarks/harness/plan.ts';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NO_MEMORY_LIMIT, planCases } from '../benchmarks/harness/plan.ts';
 import { runContender, startServer } from '../benchmarks/harness/processes.ts';
+import { updateReadmeSection } from '../benchmarks/harness/readme.ts';
 import { generatedSource } from '../benchmarks/shared/generated-source.ts';
 import { SINK_CONSTANT_ETAG, SINK_CREDENTIALS, startSink } from '../benchmarks/sink/sink.ts';
 import { OssClient } from '../lib/client.ts';
@@ -232,6 +236,57 @@ describe('benchmark harness', () => {
       expect(new Set(cases.map((c) => c.id)).size).toBe(cases.length);
       const storage = cases.find((c) => c.id === 'lib-storage');
       expect(storage).toMatchObject({ partSize: 8 * 1024 * 1024, concurrency: 4 });
+    }
+  });
+
+  it('plans N uploads through one client without a limit, with the default and with a small memoryLimit', () => {
+    for (const mode of ['quick', 'full'] as const) {
+      const limited = planCases(mode).filter((c) => c.groups.includes('memory-limit'));
+      const limits = limited.map((c) => c.clientOptions?.memoryLimit);
+      expect(limits).toHaveLength(3);
+      expect(limits).toEqual(
+        expect.arrayContaining([NO_MEMORY_LIMIT, undefined, 64 * 1024 * 1024]),
+      );
+      expect(new Set(limited.map((c) => `${c.uploads}×${c.bytes}`)).size).toBe(1);
+    }
+  });
+
+  it('puts generated tables between their markers, headings under the section, nothing without markers', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bench-readme-'));
+    try {
+      const file = join(dir, 'README.md');
+      const before = '# Results\n\n## Table\n\n<!-- t:start -->\nold\n<!-- t:end -->\n\nafter\n';
+      await writeFile(file, before);
+      const generated = '<!-- Generated -->\n# Run\n\n## Part\n\n| a |\n';
+      expect(await updateReadmeSection('t', generated, file)).toBe(true);
+      expect(await readFile(file, 'utf8')).toBe(
+        '# Results\n\n## Table\n\n<!-- t:start -->\n### Run\n\n#### Part\n\n| a |\n<!-- t:end -->\n\nafter\n',
+      );
+      expect(await updateReadmeSection('other', generated, file)).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('hands client options to this library (a memoryLimit below one part is refused)', async () => {
+    const server = await startServer('sink');
+    try {
+      const outcome = await runContender(
+        'lib',
+        {
+          server: server.info,
+          bucket: BUCKET,
+          key: 'spec/client-options',
+          bytes: 300_000,
+          partSize: 204_800,
+          clientOptions: { memoryLimit: 102_400 },
+        },
+        30_000,
+      );
+      expect(outcome.result).toBeUndefined();
+      expect(outcome.error).toMatch(/memoryLimit/);
+    } finally {
+      await server.stop();
     }
   });
 

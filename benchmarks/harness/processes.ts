@@ -154,7 +154,12 @@ export function runContender(
           'hung: exited with 13, the upload never settled and nothing was left to run (no timer, socket or worker)';
       } else if (!result) {
         const last = errors.text.trim().split('\n').filter(Boolean);
-        const message = last.find((l) => /Error|error:/.test(l)) ?? last.at(-1) ?? '';
+        // The thrown error's own line ("OssOptionError: …"), not the source line above it.
+        const message =
+          last.find((l) => /^\s*(\w+Error|Error)( \[\w+\])?: /.test(l)) ??
+          last.find((l) => /Error|error:/.test(l)) ??
+          last.at(-1) ??
+          '';
         error = `exited with ${code ?? signal} without a result: ${message.slice(0, 300)}`;
       } else if (!result.verified) error = 'the server did not receive every byte';
       resolve({ result, error, wallSeconds });

@@ -8,10 +8,14 @@ export const RESULTS_README = new URL('../README.md', import.meta.url);
  * `<!-- name:end -->`, its headings moved under that document's section, so it always shows the
  * tables of the last full run (`benchmarks` from `npm run bench`, `reliability` from the full
  * fault matrix) instead of a hand-copied version of them. Returns false, writing nothing, when
- * the markers are missing.
+ * the markers are missing. `file` is for specs.
  */
-export async function updateReadmeSection(name: string, markdown: string): Promise<boolean> {
-  const readme = await readFile(RESULTS_README, 'utf8');
+export async function updateReadmeSection(
+  name: string,
+  markdown: string,
+  file: URL | string = RESULTS_README,
+): Promise<boolean> {
+  const readme = await readFile(file, 'utf8');
   const start = `<!-- ${name}:start -->`;
   const end = `<!-- ${name}:end -->`;
   const from = readme.indexOf(start);
@@ -28,6 +32,6 @@ export async function updateReadmeSection(name: string, markdown: string): Promi
     )
     .trim();
   const next = `${readme.slice(0, from + start.length)}\n${body}\n${readme.slice(to)}`;
-  if (next !== readme) await writeFile(RESULTS_README, next);
+  if (next !== readme) await writeFile(file, next);
   return true;
 }
