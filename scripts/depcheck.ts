@@ -37,7 +37,8 @@ const SKIPPED = /(^|\/)(node_modules|dist|\.build|results)(\/|$)/;
 export function keepTypeOnlyImports(source: string): string {
   return source
     .replace(/^(\s*import)\s+type(?=\s+[{*\w$])/gm, '$1')
-    .replace(/^(\s*export)\s+type(?=\s*[{*])/gm, '$1');
+    // Only re-exports: a local `export type { A }` names a type the stripper removes.
+    .replace(/^(\s*export)\s+type(?=\s*(\{[^}]*\}|\*(\s+as\s+[\w$]+)?)\s*from\s)/gm, '$1');
 }
 
 /** `'./x.ts'` → `'./x.js'` in every relative string literal (import specifiers among them). */
