@@ -37,8 +37,8 @@ const SEED = 20261201;
  * 2026-12-01 while the client's own accounting never passed 64 MiB: +177 to +229 MiB with the
  * CI plan, +234 to +262 MiB with the full one (8.7 times the bytes). What fills the difference:
  * - socket reads already copied into parts but not yet collected: each read is its own buffer,
- *   and V8 collects them on external-memory pressure (array buffers were seen at +175 MiB, so up
- *   to 110 MiB of them beside the budget; more at higher throughput);
+ *   and V8 collects them on external-memory pressure (array buffers were seen at 213 MiB, so
+ *   149 MiB of them beside the budget; more at higher throughput);
  * - the heap of 200 requests, upload streams and OSS requests (+10 to +25 MiB);
  * - memory the allocator keeps once the main thread and the hash workers have freed it: RSS
  *   does not come down again (some peaks were taken with the heap and array buffers back at
