@@ -3,19 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { md5Base64 } from '../lib/checksum/md5.ts';
 import { OssKeyError, OssResponseError } from '../lib/errors.ts';
 import { BUCKET, md5, patternBytes, useOss } from './helpers/oss.ts';
+import { rejectionAs } from './helpers/outcomes.ts';
 
 const MIN_PART = 102_400;
 
 const oss = useOss();
 
-async function rejection(promise: Promise<unknown>): Promise<OssResponseError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(OssResponseError);
-  return error as OssResponseError;
-}
+const rejection = (promise: Promise<unknown>) => rejectionAs(promise, OssResponseError);
 
 describe.each(['v4', 'v1'] as const)('OssClient operations (%s signing)', (signatureVersion) => {
   it('runs a whole multipart upload: initiate, parts, list, complete, head, get', async () => {

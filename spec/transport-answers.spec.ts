@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OssResponseError } from '../lib/errors.ts';
 import { OssTransport } from '../lib/oss/transport.ts';
 import { startScriptedServer, type ScriptedServer, xml } from './helpers/scripted-server.ts';
+import { rejectionAs } from './helpers/outcomes.ts';
 
 let server: ScriptedServer;
 beforeAll(async () => {
@@ -24,14 +25,7 @@ function transport(): OssTransport {
   });
 }
 
-async function failure(promise: Promise<unknown>): Promise<OssResponseError> {
-  const outcome = await promise.then(
-    (value) => ({ resolved: value }),
-    (error: unknown) => error,
-  );
-  expect(outcome).toBeInstanceOf(OssResponseError);
-  return outcome as OssResponseError;
-}
+const failure = (promise: Promise<unknown>) => rejectionAs(promise, OssResponseError);
 
 const ERROR_BODY =
   '<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>x</Message></Error>';

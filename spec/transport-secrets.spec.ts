@@ -8,6 +8,7 @@ import { OssNetworkError, OssResponseError, OssStreamError } from '../lib/errors
 import { OssTransport } from '../lib/oss/transport.ts';
 import { findSecrets } from './helpers/reliability/secrets.ts';
 import { startScriptedServer, type ScriptedServer, xml } from './helpers/scripted-server.ts';
+import { rejectionOf } from './helpers/outcomes.ts';
 
 const secret = `secret-${randomBytes(12).toString('hex')}`;
 const token = `token-${randomBytes(24).toString('base64url')}`;
@@ -29,14 +30,7 @@ function transport(): OssTransport {
   });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
-}
+const rejection = rejectionOf;
 
 describe('GetObject body failures', () => {
   it('a connection cut mid-body fails getObjectBuffer with our error, without secrets', async () => {

@@ -16,6 +16,8 @@ import {
   patternBytes,
   useOss,
 } from './helpers/oss.ts';
+import { rejectionOf } from './helpers/outcomes.ts';
+import { sourceOf } from './helpers/reliability/sources.ts';
 
 const PART = 102_400;
 
@@ -25,25 +27,7 @@ async function noUploadsLeft(): Promise<void> {
   expect(await oss.client.listMultipartUploads()).toEqual([]);
 }
 
-function chunked(data: Buffer, chunkSize: number): Readable {
-  let offset = 0;
-  return new Readable({
-    read() {
-      if (offset >= data.length) return void this.push(null);
-      this.push(data.subarray(offset, offset + chunkSize));
-      offset += chunkSize;
-    },
-  });
-}
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
-}
+const failure = rejectionOf;
 
 describe('upload stream: byte-identical objects', () => {
   const sizes = [0, 1, PART - 1, PART, PART + 1, 3 * PART, 3 * PART + 7];
@@ -52,7 +36,7 @@ describe('upload stream: byte-identical objects', () => {
       const data = patternBytes(size, size + concurrency);
       const key = `identical/c${concurrency}/${size}`;
       const stream = oss.client.createUploadStream(key, { partSize: PART, concurrency });
-      await pipeline(chunked(data, 10_000), stream);
+      await pipeline(sourceOf(data, { chunkSize: 10_000 }), stream);
       const result = stream.result;
       expect(result).toBeDefined();
       expect(result?.size).toBe(size);
@@ -139,7 +123,7 @@ describe('upload stream: byte-identical objects', () => {
 
   it('sizes parts from contentLength when it is known', async () => {
     const data = patternBytes(5 * PART);
-    const result = await oss.client.upload('known-length', chunked(data, 65_536), {
+    const result = await oss.client.upload('known-length', sourceOf(data, { chunkSize: 65_536 }), {
       partSize: PART,
       contentLength: data.length,
     });
@@ -152,7 +136,7 @@ describe('upload stream: byte-identical objects', () => {
 
   it('fails when the source delivers fewer bytes than contentLength, leaving nothing', async () => {
     const error = await failure(
-      oss.client.upload('short-source', chunked(patternBytes(3 * PART), 65_536), {
+      oss.client.upload('short-source', sourceOf(patternBytes(3 * PART), { chunkSize: 65_536 }), {
         partSize: PART,
         contentLength: 4 * PART,
       }),
@@ -189,7 +173,7 @@ describe('upload stream: events', () => {
     stream.on('initiated', (e) => initiated.push(e));
     stream.on('part', (e: PartEvent) => parts.push(e));
     stream.on('progress', (e: ProgressEvent) => progress.push(e));
-    await pipeline(chunked(data, 4096), stream);
+    await pipeline(sourceOf(data, { chunkSize: 4096 }), stream);
     expect(initiated).toEqual([{ uploadId: stream.result?.uploadId }]);
     expect(parts.map((p) => p.partNumber).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
     for (const part of parts) {
@@ -216,7 +200,7 @@ describe('upload stream: events', () => {
     stream.on('finish', () => {
       existedAtFinish = oss.emulator.headObject('test-bucket', 'finish-order') !== undefined;
     });
-    const source = chunked(patternBytes(3 * PART), 65_536);
+    const source = sourceOf(patternBytes(3 * PART), { chunkSize: 65_536 });
     source.on('end', () => {
       ended = true;
     });
@@ -313,7 +297,7 @@ describe('upload stream: failures leave nothing behind', () => {
       times: Number.POSITIVE_INFINITY,
     });
     const error = await failure(
-      oss.client.upload('server-error', chunked(patternBytes(5 * PART), 65_536), {
+      oss.client.upload('server-error', sourceOf(patternBytes(5 * PART), { chunkSize: 65_536 }), {
         partSize: PART,
       }),
     );
@@ -333,7 +317,9 @@ describe('upload stream: failures leave nothing behind', () => {
       code: 'AccessDenied',
     });
     const error = await failure(
-      oss.client.upload('forbidden', chunked(patternBytes(3 * PART), 65_536), { partSize: PART }),
+      oss.client.upload('forbidden', sourceOf(patternBytes(3 * PART), { chunkSize: 65_536 }), {
+        partSize: PART,
+      }),
     );
     expect((error as OssUploadError).cause).toMatchObject({ ossCode: 'AccessDenied' });
     const part1Attempts = oss.emulator.stats.requests.UploadPart;
@@ -392,7 +378,7 @@ describe('upload stream: failures leave nothing behind', () => {
 
   it('an already aborted signal fails before anything is sent', async () => {
     const error = await failure(
-      oss.client.upload('pre-aborted', chunked(patternBytes(10), 5), {
+      oss.client.upload('pre-aborted', sourceOf(patternBytes(10), { chunkSize: 5 }), {
         signal: AbortSignal.abort(),
       }),
     );
@@ -437,7 +423,9 @@ describe('upload stream: retries and integrity', () => {
       code: 'ServiceUnavailable',
     });
     const data = patternBytes(6 * PART + 3);
-    const result = await oss.client.upload('flaky', chunked(data, 65_536), { partSize: PART });
+    const result = await oss.client.upload('flaky', sourceOf(data, { chunkSize: 65_536 }), {
+      partSize: PART,
+    });
     expect(result.partCount).toBe(7);
     expect(await md5OfObject(oss.client, 'flaky')).toEqual({ md5: md5(data), size: data.length });
     expect(oss.emulator.stats.requests.UploadPart).toBe(7 + 3);
@@ -446,7 +434,7 @@ describe('upload stream: retries and integrity', () => {
   it('retries a part whose ETag does not match its MD5, then fails if it persists', async () => {
     oss.emulator.faults.add({ operation: 'UploadPart', partNumber: 1, kind: 'wrong-etag' });
     const data = patternBytes(2 * PART + 1);
-    await oss.client.upload('etag-once', chunked(data, 65_536), { partSize: PART });
+    await oss.client.upload('etag-once', sourceOf(data, { chunkSize: 65_536 }), { partSize: PART });
     expect(await md5OfObject(oss.client, 'etag-once')).toEqual({
       md5: md5(data),
       size: data.length,
@@ -459,7 +447,7 @@ describe('upload stream: retries and integrity', () => {
       times: Number.POSITIVE_INFINITY,
     });
     const error = await failure(
-      oss.client.upload('etag-always', chunked(data, 65_536), { partSize: PART }),
+      oss.client.upload('etag-always', sourceOf(data, { chunkSize: 65_536 }), { partSize: PART }),
     );
     expect((error as OssUploadError).cause).toBeInstanceOf(OssIntegrityError);
     expect((error as OssUploadError).partNumber).toBe(1);
@@ -470,7 +458,7 @@ describe('upload stream: retries and integrity', () => {
     oss.emulator.faults.add({ operation: 'CompleteMultipartUpload', kind: 'wrong-crc' });
     const data = patternBytes(3 * PART + 11);
     const error = await failure(
-      oss.client.upload('object-crc', chunked(data, 65_536), { partSize: PART }),
+      oss.client.upload('object-crc', sourceOf(data, { chunkSize: 65_536 }), { partSize: PART }),
     );
     expect(error).toBeInstanceOf(OssUploadError);
     const cause = (error as OssUploadError).cause as OssIntegrityError;
@@ -484,10 +472,14 @@ describe('upload stream: retries and integrity', () => {
   it('keeps an object with a wrong CRC-64 only when told to, and says so', async () => {
     oss.emulator.faults.add({ operation: 'CompleteMultipartUpload', kind: 'wrong-crc' });
     const error = await failure(
-      oss.client.upload('object-crc-kept', chunked(patternBytes(2 * PART + 1), 65_536), {
-        partSize: PART,
-        deleteOnIntegrityError: false,
-      }),
+      oss.client.upload(
+        'object-crc-kept',
+        sourceOf(patternBytes(2 * PART + 1), { chunkSize: 65_536 }),
+        {
+          partSize: PART,
+          deleteOnIntegrityError: false,
+        },
+      ),
     );
     expect((error as OssUploadError).cause).toBeInstanceOf(OssIntegrityError);
     expect((error as OssUploadError).cleanedUp).toBe(false);
@@ -502,7 +494,9 @@ describe('upload stream: retries and integrity', () => {
       times: Number.POSITIVE_INFINITY,
     });
     const error = await failure(
-      oss.client.upload('part-crc', chunked(patternBytes(3 * PART), 65_536), { partSize: PART }),
+      oss.client.upload('part-crc', sourceOf(patternBytes(3 * PART), { chunkSize: 65_536 }), {
+        partSize: PART,
+      }),
     );
     const cause = (error as OssUploadError).cause as OssIntegrityError;
     expect(cause.check).toBe('crc64');
@@ -519,7 +513,9 @@ describe('upload stream: retries and integrity', () => {
       times: Number.POSITIVE_INFINITY,
     });
     const error = await failure(
-      oss.client.upload('put-crc', chunked(patternBytes(1000), 100), { partSize: PART }),
+      oss.client.upload('put-crc', sourceOf(patternBytes(1000), { chunkSize: 100 }), {
+        partSize: PART,
+      }),
     );
     expect(((error as OssUploadError).cause as OssIntegrityError).check).toBe('crc64');
     expect(oss.emulator.stats.requests.PutObject).toBe(3);
@@ -530,7 +526,7 @@ describe('upload stream: retries and integrity', () => {
   it('accepts a Complete whose response was lost, after checking the object by HEAD', async () => {
     oss.emulator.faults.add({ operation: 'CompleteMultipartUpload', kind: 'drop-response' });
     const data = patternBytes(3 * PART + 5);
-    const result = await oss.client.upload('complete-lost', chunked(data, 65_536), {
+    const result = await oss.client.upload('complete-lost', sourceOf(data, { chunkSize: 65_536 }), {
       partSize: PART,
     });
     expect(result.partCount).toBe(4);

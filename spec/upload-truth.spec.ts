@@ -13,6 +13,7 @@ import { OssAbortError, OssUploadError, OssWriteError } from '../lib/errors.ts';
 import type { ProgressEvent } from '../lib/upload-stream.ts';
 import { startMeddler, type Meddler } from './helpers/meddler.ts';
 import { BUCKET, generatedSource, md5, useOss } from './helpers/oss.ts';
+import { rejectionAs } from './helpers/outcomes.ts';
 
 const PART = 102_400;
 const oss = useOss();
@@ -36,16 +37,7 @@ function nothingLeft(key: string) {
   expect(oss.emulator.listUploads(BUCKET).filter((u) => u.key === key)).toEqual([]);
 }
 
-async function rejection(promise: Promise<unknown>): Promise<OssUploadError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the upload to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(OssUploadError);
-  return error as OssUploadError;
-}
+const rejection = (promise: Promise<unknown>) => rejectionAs(promise, OssUploadError);
 
 const xml = (body: string) => ({
   status: 200,

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { OssOptionError, OssResponseError } from '../lib/errors.ts';
 import type { RetryOptions } from '../lib/validate.ts';
 import { useOss } from './helpers/oss.ts';
+import { rejectionOf } from './helpers/outcomes.ts';
 
 const oss = useOss({}, { retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } });
 
@@ -14,12 +15,7 @@ function requestsSent(): number {
   return Object.values(oss.emulator.stats.requests).reduce((a, b) => a + b, 0);
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => new Error('the call succeeded'),
-    (error: unknown) => error,
-  );
-}
+const rejection = rejectionOf;
 
 describe('per-call retry', () => {
   it.each([

@@ -12,21 +12,12 @@ import { MemoryBudget } from '../lib/parts/memory-budget.ts';
 import { partSizeFor } from '../lib/parts/part-size.ts';
 import type { ProgressEvent, UploadStream } from '../lib/upload-stream.ts';
 import { countingHashEngine, FakeTarget, fakeStream } from './helpers/fake-target.ts';
+import { rejectionOf } from './helpers/outcomes.ts';
+import { sourceOf } from './helpers/reliability/sources.ts';
 
 const P = 102_400;
 
-function chunks(data: Buffer, size: number): Readable {
-  const list: Buffer[] = [];
-  for (let i = 0; i < data.length; i += size) list.push(data.subarray(i, i + size));
-  return Readable.from(list);
-}
-
-async function settled(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => 'resolved',
-    (error: unknown) => error,
-  );
-}
+const settled = rejectionOf;
 
 describe('writer: cutting bytes into parts', () => {
   it.each([0, 1, P - 1, P, P + 1, 3 * P, 3 * P + 7])(
@@ -35,7 +26,7 @@ describe('writer: cutting bytes into parts', () => {
       const data = randomBytes(size);
       const target = new FakeTarget();
       const stream = fakeStream(target);
-      await pipeline(chunks(data, 10_000), stream);
+      await pipeline(sourceOf(data, { chunkSize: 10_000 }), stream);
       expect(target.object.equals(data)).toBe(true);
       expect(target.single !== undefined).toBe(size <= P);
       expect(stream.result?.size).toBe(size);
@@ -47,7 +38,7 @@ describe('writer: cutting bytes into parts', () => {
     const target = new FakeTarget();
     target.prepared = { partSize: 2 * P, multipart: true };
     const data = randomBytes(P + 5);
-    await pipeline(chunks(data, 4096), fakeStream(target, { partSize: P }));
+    await pipeline(sourceOf(data, { chunkSize: 4096 }), fakeStream(target, { partSize: P }));
     expect(target.single).toBeUndefined();
     expect([...target.stored.values()].map((b) => b.length)).toEqual([P + 5]);
   });
@@ -60,7 +51,7 @@ describe('writer: concurrency and backpressure', () => {
       const target = new FakeTarget();
       target.hold = true;
       const stream = fakeStream(target, { concurrency: c });
-      const done = pipeline(chunks(randomBytes(10 * P), 8192), stream);
+      const done = pipeline(sourceOf(randomBytes(10 * P), { chunkSize: 8192 }), stream);
       await vi.waitFor(() => expect(target.held.length).toBe(c), { timeout: 10_000 });
       expect(stream.partsInFlight).toBe(c);
       // Nothing more is dispatched while every slot is taken, however long we wait for events.
@@ -82,7 +73,7 @@ describe('writer: concurrency and backpressure', () => {
     const target = new FakeTarget();
     target.hold = true;
     const stream = fakeStream(target, { concurrency: 1, hashEngine: counting.engine });
-    const done = settled(pipeline(chunks(randomBytes(2 * P + 10), 4096), stream));
+    const done = settled(pipeline(sourceOf(randomBytes(2 * P + 10), { chunkSize: 4096 }), stream));
     // Part 1 is held; part 2 is full and waits for the slot, or the tail does in _final.
     await vi.waitFor(() => expect(target.held.length).toBe(1));
     await vi.waitFor(() => expect(stream.writableEnded).toBe(true));
@@ -105,7 +96,9 @@ describe('writer: concurrency and backpressure', () => {
         hashEngine: counting.engine,
         signal: controller.signal,
       });
-      const done = settled(pipeline(chunks(randomBytes(2 * P + 10), 4096), stream));
+      const done = settled(
+        pipeline(sourceOf(randomBytes(2 * P + 10), { chunkSize: 4096 }), stream),
+      );
       await vi.waitFor(() => expect(stream.writableEnded).toBe(true));
       if (how === 'signal') controller.abort();
       else stream.destroy();
@@ -173,7 +166,9 @@ describe('writer: memory', () => {
       streams.push(stream);
     }
     await Promise.all(
-      streams.map((stream) => pipeline(chunks(randomBytes(6 * P + 3), 7000), stream)),
+      streams.map((stream) =>
+        pipeline(sourceOf(randomBytes(6 * P + 3), { chunkSize: 7000 }), stream),
+      ),
     );
     expect(peak).toBeLessThanOrEqual(3 * P);
     expect(peakBuffered).toBeGreaterThan(0);
@@ -201,7 +196,7 @@ describe('writer: memory', () => {
       });
     }
     const uploads = streams.map((stream) =>
-      pipeline(chunks(randomBytes(5 * MiB + 7), 64 * 1024), stream),
+      pipeline(sourceOf(randomBytes(5 * MiB + 7), { chunkSize: 64 * 1024 }), stream),
     );
     const outcome = await Promise.race([
       Promise.all(uploads).then(() => 'finished'),
@@ -218,7 +213,7 @@ describe('writer: memory', () => {
     const target = new FakeTarget();
     target.failPart = 2;
     const stream = fakeStream(target, { budget: budget.account(), concurrency: 2 });
-    await settled(pipeline(chunks(randomBytes(8 * P), 5000), stream));
+    await settled(pipeline(sourceOf(randomBytes(8 * P), { chunkSize: 5000 }), stream));
     await vi.waitFor(() => expect(stream.closed).toBe(true));
     expect(budget.held).toBe(0);
   });
@@ -262,7 +257,7 @@ describe('writer: writes and ends', () => {
     const stream = fakeStream(target, { concurrency: 3 });
     const seen: number[] = [];
     stream.on('progress', (event: ProgressEvent) => seen.push(event.bytesUploaded));
-    await pipeline(chunks(randomBytes(5 * P + 1), 3000), stream);
+    await pipeline(sourceOf(randomBytes(5 * P + 1), { chunkSize: 3000 }), stream);
     for (let i = 1; i < seen.length; i++) {
       expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1] as number);
     }
@@ -287,7 +282,7 @@ describe('writer: writes and ends', () => {
     const target = new FakeTarget();
     target.hold = true;
     const stream = fakeStream(target);
-    const done = settled(pipeline(chunks(randomBytes(3 * P), 4096), stream));
+    const done = settled(pipeline(sourceOf(randomBytes(3 * P), { chunkSize: 4096 }), stream));
     await vi.waitFor(() => expect(stream.writableEnded).toBe(true));
     stream.destroy();
     expect(await done).toBeInstanceOf(OssUploadError);
