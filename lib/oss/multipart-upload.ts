@@ -16,6 +16,7 @@ import type {
   UploadResult,
   UploadTarget,
 } from '../upload-target.ts';
+import { matchesCompleted } from './integrity.ts';
 import type { OssTransport } from './transport.ts';
 import type { ListedPart, ListedUpload, ObjectHead } from './types.ts';
 
@@ -375,11 +376,11 @@ export class MultipartUpload implements UploadTarget {
   /** Does the object at our key look exactly like the one our request would have made? */
   #isOurObject(head: ObjectHead): boolean {
     const expected = this.#expectedObject;
-    if (!expected || head.contentLength !== expected.size) return false;
-    if (!expected.multipart) return etagToMd5Hex(head.etag) === expected.md5;
-    return (
-      head.objectType === 'Multipart' && new RegExp(`-${expected.partCount}"?$`).test(head.etag)
-    );
+    if (!expected) return false;
+    if (expected.multipart) {
+      return matchesCompleted(head, { partCount: expected.partCount, size: expected.size });
+    }
+    return head.contentLength === expected.size && etagToMd5Hex(head.etag) === expected.md5;
   }
 
   cancel(reason: unknown): void {
