@@ -240,7 +240,7 @@ export class OssClient {
     } catch (error) {
       // pipeline reports the first error (often the source's) and may settle before the
       // stream's clean-up has finished; the stream's own error says what happened to the upload.
-      if (!stream.closed) await new Promise((resolve) => stream.once('close', resolve));
+      await closed(stream);
       if (stream.uploadError) throw stream.uploadError;
       if (error instanceof OssUploadError) throw error;
       throw new OssUploadError({

@@ -1,14 +1,7 @@
 import { etagToMd5Hex } from '../checksum/md5.ts';
-import {
-  OssAbortError,
-  OssIntegrityError,
-  OssResponseError,
-  OssStreamError,
-  OssUploadError,
-} from '../errors.ts';
+import { OssAbortError, OssIntegrityError, OssResponseError, OssUploadError } from '../errors.ts';
 import type { RetryOptions } from './retry.ts';
 import { PartLedger } from '../parts/ledger.ts';
-import { MAX_PARTS } from '../parts/part-size.ts';
 import type {
   PartOutcome,
   SealedPartData,
@@ -225,12 +218,6 @@ export class MultipartUpload implements UploadTarget {
     // Initiate while the first part is still hashing: the two overlap instead of adding up.
     const [uploadId, part] = await Promise.all([this.#ensureInitiated(), sealing]);
     const { partNumber, size } = part;
-    if (partNumber > MAX_PARTS) {
-      throw new OssStreamError(
-        'ERR_OSS_UPLOAD_FAILED',
-        `the stream needs more than ${MAX_PARTS} parts`,
-      );
-    }
     const md5 = md5Hex(part.md5);
     this.#ledger.record({ partNumber, size, md5, crc64: part.crc64 });
     const stored = this.#storedParts?.get(partNumber);
